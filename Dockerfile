@@ -1,0 +1,17 @@
+# Multi-stage: dependencies resolved once, a slim non-root runtime on Node 24.
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+COPY workers ./workers
+USER node
+EXPOSE 3000
+ENTRYPOINT ["node", "src/main.ts"]
+CMD ["all"]

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** One check on a non-blank string value. `message` completes "<field> …" (see validate.ts). */
+export interface Rule {
+  readonly test: (value: string) => boolean;
+  readonly message: string;
+}
+
+/** How the value of one field must look; `required` and `optional` turn it into a schema. */
+export interface Format {
+  /** Checked in order; only the first broken rule is reported, so one field yields one issue. */
+  readonly rules: readonly Rule[];
+  /** Completes "must be …" when the value is not a string at all (e.g. "5 digits"). */
+  readonly expected: string;
+  /**
+   * The vendor types the field Numeric or shows numbers in samples: a JSON number is accepted
+   * and becomes its decimal string, so vCare always receives strings.
+   */
+  readonly numeric?: boolean;
+  /** Canonical spelling of an accepted value (enumerations accept any letter case). */
+  readonly normalize?: (value: string) => string;
+}
+
+/** Absent, null or only whitespace: the vendor samples send "" for fields they do not use. */
+export function isBlank(value: unknown): boolean {
+  return (
+    value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+  );
+}
+
+/** A rule from a regular expression (tested against the whole value). */
+export function matches(pattern: RegExp, message: string): Rule {
+  return { test: (value) => pattern.test(value), message };
+}
+
+function numberToString(value: unknown): unknown {
+  // Unsafe integers would be silently rounded by String(); leave them to fail as "not text".
+  const exact = Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
+  return typeof value === 'number' && exact && value >= 0 ? String(value) : value;
+}
+
+function stringField(format: Format, isRequired: boolean): z.ZodType<string> {
+  const base = z
+    .string({
+      error: (issue) => (isBlank(issue.input) ? 'is required' : `must be ${format.expected}`),
+    })
+    .superRefine((value, ctx) => {
+      if (value.trim() === '') {
+        if (isRequired) ctx.addIssue({ code: 'custom', message: 'is required' });
+        return;
+      }
+      const broken = format.rules.find((rule) => !rule.test(value));
+      if (broken) ctx.addIssue({ code: 'custom', message: broken.message });
+    });
+  const { normalize } = format;
+  const normalized = normalize
+    ? base.transform((value) => (value.trim() === '' ? value : normalize(value)))
+    : base;
+  return format.numeric ? z.preprocess(numberToString, normalized) : normalized;
+}
+
+/** A field vCare (or one of our decisions) insists on: absent, null or blank is an issue. */
+export function required(format: Format): z.ZodType<string> {
+  return stringField(format, true);
+}
+
+/**
+ * A field checked only when it carries a value: absent, null and "" pass unchanged, as the
+ * vendor samples send "" for every field they leave empty.
+ */
+export function optional(format: Format): z.ZodType<string | null | undefined> {
+  return stringField(format, false).nullable().optional();
+}
+
+/** A required non-empty list whose entries all have `format` (issues point at `field.<i>`). */
+export function requiredList(format: Format): z.ZodType<string[]> {
+  return z
+    .array(required(format), {
+      error: (issue) => (isBlank(issue.input) ? 'is required' : 'must be a list (JSON array)'),
+    })
+    .min(1, { error: 'must list at least one entry' });
+}
+
+/**
+ * An optional list of anything (the vendor only says "must be an array"); "" passes as absent
+ * because the vendor sample sends it.
+ */
+export function optionalList(): z.ZodType<unknown> {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (!isBlank(value) && !Array.isArray(value)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a list (JSON array)' });
+      }
+    })
+    .optional();
+}

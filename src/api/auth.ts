@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+/** Compares secrets in constant time (hashing first, so lengths do not leak either). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** Producer routes: `Authorization: Bearer <one of API_KEYS>`. */
+export function requireProducerKey(keys: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // Check every key so the time taken does not tell which one came close.
+    let ok = false;
+    for (const key of keys) ok = safeEqual(presented, key) || ok;
+    if (!ok) {
+      res.status(401).json({ error: 'unauthorized' });
+      return;
+    }
+    next();
+  };
+}
+
+/** Bull Board and ops routes: HTTP basic auth with the admin credentials. */
+export function requireAdmin(user: string, password: string): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const decoded = header.startsWith('Basic ')
+      ? Buffer.from(header.slice(6), 'base64').toString('utf8')
+      : '';
+    const colon = decoded.indexOf(':');
+    const userOk = safeEqual(colon >= 0 ? decoded.slice(0, colon) : '', user);
+    const passOk = safeEqual(colon >= 0 ? decoded.slice(colon + 1) : '', password);
+    if (!(userOk && passOk)) {
+      res.set('WWW-Authenticate', 'Basic realm="vcare-orders", charset="UTF-8"');
+      res.status(401).json({ error: 'unauthorized' });
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,90 @@
+import type { Queue } from 'bullmq';
+import { Router } from 'express';
+import { getOrderStatus } from '../queue/order-status.ts';
+import type { EnqueueResult, Producer } from '../queue/producer.ts';
+
+export interface OrdersRoutesDeps {
+  producer: Producer;
+  deadLetters: Queue;
+  /** Most orders one batch request may carry. @defaultValue 1000 */
+  maxBatch?: number;
+}
+
+/** `/v1/orders`: intake and status for upstream producers (behind the producer key). */
+export function ordersRoutes(deps: OrdersRoutesDeps): Router {
+  const router = Router();
+  const maxBatch = deps.maxBatch ?? 1000;
+  const statusUrl = (id: string) => `/v1/orders/${encodeURIComponent(id)}`;
+
+  router.post('/v1/orders', async (req, res) => {
+    const key = req.get('idempotency-key');
+    if (key !== undefined && (key.length === 0 || key.length > 255)) {
+      res.status(400).json({
+        error: 'validation_failed',
+        issues: [
+          { path: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 characters' },
+        ],
+      });
+      return;
+    }
+    const result = await deps.producer.enqueue(req.body, { idempotencyKey: key });
+    switch (result.status) {
+      case 'invalid':
+        res.status(400).json({ error: 'validation_failed', issues: result.issues });
+        return;
+      case 'conflict':
+        res.status(409).json({
+          error: 'idempotency_conflict',
+          message: 'this Idempotency-Key was used with a different body',
+          id: result.id,
+        });
+        return;
+      default: {
+        const { id, action, queue } = result;
+        res
+          .status(result.status === 'accepted' ? 202 : 200)
+          .location(statusUrl(id))
+          .json({ id, action, queue, state: 'waiting', status_url: statusUrl(id) });
+      }
+    }
+  });
+
+  router.post('/v1/orders/batch', async (req, res) => {
+    const bodies: unknown = req.body;
+    if (!Array.isArray(bodies) || bodies.length === 0 || bodies.length > maxBatch) {
+      res.status(400).json({
+        error: 'validation_failed',
+        issues: [{ path: '', message: `body must be a JSON array of 1 to ${maxBatch} orders` }],
+      });
+      return;
+    }
+    const results = await deps.producer.enqueueBatch(bodies);
+    res.json({ results: results.map(batchItem) });
+  });
+
+  router.get('/v1/orders/:id', async (req, res) => {
+    const status = await getOrderStatus(
+      deps.producer.queues.values(),
+      deps.deadLetters,
+      req.params.id,
+    );
+    if (!status) {
+      res.status(404).json({ error: 'not_found' });
+      return;
+    }
+    res.json(status);
+  });
+
+  return router;
+}
+
+function batchItem(result: EnqueueResult, index: number) {
+  switch (result.status) {
+    case 'invalid':
+      return { index, error: 'validation_failed', issues: result.issues };
+    case 'conflict':
+      return { index, error: 'idempotency_conflict', id: result.id };
+    default:
+      return { index, id: result.id, action: result.action, queue: result.queue };
+  }
+}

@@ -1,0 +1,65 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/** Raised when a value cannot be decrypted: tampered, truncated, or made with an unknown key. */
+export class DecryptError extends Error {
+  override name = 'DecryptError';
+}
+
+const PREFIX = 'enc:v1:';
+
+/**
+ * AES-256-GCM field encryption. Values look like `enc:v1:<keyId>:<base64 iv|tag|ciphertext>`;
+ * the key id lets old values decrypt after the encryption key rotates.
+ */
+export interface Cipher {
+  encrypt(plain: string): string;
+  decrypt(value: string): string;
+}
+
+/** Whether a string is one of our ciphertexts (and so must not be encrypted again). */
+export function isEncrypted(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(PREFIX);
+}
+
+/**
+ * @param keys base64 32-byte keys; the first encrypts, all decrypt (rotation: put the new key
+ * first, keep the old ones until nothing encrypted with them remains).
+ */
+export function createCipher(keys: readonly string[]): Cipher {
+  const ring = keys.map((k) => {
+    const key = Buffer.from(k, 'base64');
+    if (key.length !== 32) throw new Error('data key must be 32 bytes');
+    return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
+  });
+  const current = ring[0];
+  if (!current) throw new Error('at least one data key is required');
+  const byId = new Map(ring.map((k) => [k.id, k.key]));
+
+  return {
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      const packed = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+      return `${PREFIX}${current.id}:${packed}`;
+    },
+    decrypt(value) {
+      if (!isEncrypted(value)) throw new DecryptError('value is not encrypted');
+      const rest = value.slice(PREFIX.length);
+      const colon = rest.indexOf(':');
+      const key = byId.get(rest.slice(0, colon));
+      if (!key) throw new DecryptError(`no data key with id ${rest.slice(0, colon)}`);
+      const packed = Buffer.from(rest.slice(colon + 1), 'base64');
+      if (packed.length < 28) throw new DecryptError('ciphertext is truncated');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, packed.subarray(0, 12));
+        decipher.setAuthTag(packed.subarray(12, 28));
+        return Buffer.concat([decipher.update(packed.subarray(28)), decipher.final()]).toString(
+          'utf8',
+        );
+      } catch (cause) {
+        throw new DecryptError('ciphertext failed authentication', { cause });
+      }
+    },
+  };
+}

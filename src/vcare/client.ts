@@ -1,0 +1,166 @@
+import type { Redis } from 'ioredis';
+import ky, { type KyInstance } from 'ky';
+import type { VcareModule } from '../actions/action.ts';
+import type { Cipher } from '../security/cipher.ts';
+import { classify, type Exchange, type Outcome } from './outcome.ts';
+import { parseReply } from './reply.ts';
+import { createTokenPool, type TokenPool, type TokenPoolOptions } from './token-pool.ts';
+
+export interface VcareCredentials {
+  vendor_id: string;
+  username: string;
+  password: string;
+  pin: string;
+}
+
+export interface VcareClientOptions {
+  /** e.g. `https://www.vcareapi.com:8080` */
+  baseUrl: string;
+  credentials: VcareCredentials;
+  /** Per call; past it the outcome is unknown. */
+  timeoutMs: number;
+  redis: Redis;
+  /** Redis key of the shared token pool. */
+  tokenPoolKey: string;
+  cipher: Cipher;
+  /** Token faults retried at once within one call before counting as transient. @defaultValue 3 */
+  maxTokenRetries?: number;
+  /** Tuning of the token pool (local stack size, authentication concurrency, max age). */
+  tokenPool?: Pick<TokenPoolOptions, 'localCapacity' | 'maxConcurrentAuth' | 'maxAgeMs'>;
+  /** Told about every exchange (metrics, logs). Must not throw. */
+  onExchange?: (event: ExchangeEvent) => void;
+}
+
+export interface ExchangeEvent {
+  module: VcareModule | 'authenticate';
+  action: string | undefined;
+  outcome: Outcome;
+  seconds: number;
+}
+
+/** The outcome of one order's call, after any token retries. */
+export type CallResult = Outcome & { tokenRetries: number };
+
+export interface VcareClient {
+  /** Posts one action. Never throws for vCare or network trouble: the outcome says what happened. */
+  call(
+    module: VcareModule,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<CallResult>;
+  readonly tokens: TokenPool;
+}
+
+/** Raised when `/authenticate` does not yield a token; the order's request was never sent. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+  readonly outcome: Outcome;
+  constructor(outcome: Outcome) {
+    super(`vCare authentication failed: ${outcome.cause}${outcome.msg ? ` (${outcome.msg})` : ''}`);
+    this.outcome = outcome;
+  }
+}
+
+export function createVcareClient(options: VcareClientOptions): VcareClient {
+  const maxTokenRetries = options.maxTokenRetries ?? 3;
+  const onExchange = options.onExchange ?? (() => {});
+  // BullMQ owns retries (one retry layer); HTTP errors are classified, not thrown.
+  const http: KyInstance = ky.create({
+    baseUrl: options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`,
+    retry: 0,
+    timeout: options.timeoutMs,
+    throwHttpErrors: false,
+  });
+
+  async function exchange(
+    module: VcareModule | 'authenticate',
+    body: Record<string, unknown>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ outcome: Outcome; token: string | undefined }> {
+    const started = performance.now();
+    let result: Exchange;
+    let replyToken: string | undefined;
+    try {
+      const response = await http.post(module, {
+        json: body,
+        headers: token ? { token } : undefined,
+        signal,
+      });
+      const text = await response.text();
+      const parsed = parseReply(text);
+      replyToken = parsed?.token;
+      result = {
+        kind: 'reply',
+        status: response.status,
+        body: parsed,
+        retryAfterMs: retryAfter(response.headers.get('retry-after')),
+      };
+    } catch (error) {
+      result = { kind: 'failure', error };
+    }
+    const outcome = classify(result);
+    onExchange({
+      module,
+      action: typeof body.action === 'string' ? body.action : undefined,
+      outcome,
+      seconds: (performance.now() - started) / 1000,
+    });
+    return { outcome, token: replyToken };
+  }
+
+  const tokens = createTokenPool({
+    ...options.tokenPool,
+    redis: options.redis,
+    key: options.tokenPoolKey,
+    cipher: options.cipher,
+    authenticate: async () => {
+      const { outcome, token } = await exchange(
+        'authenticate',
+        { ...options.credentials },
+        undefined,
+        undefined,
+      );
+      if (outcome.class !== 'success' || !token) throw new AuthenticationError(outcome);
+      return token;
+    },
+  });
+
+  return {
+    tokens,
+    async call(module, body, signal) {
+      for (let tokenRetries = 0; ; tokenRetries++) {
+        let token: string;
+        try {
+          token = await tokens.acquire(signal);
+        } catch (error) {
+          if (error instanceof AuthenticationError) {
+            // The order itself never left: safe to retry later whatever the action.
+            return {
+              ...error.outcome,
+              class: 'transient',
+              cause: 'authenticate_failed',
+              tokenRetries,
+            };
+          }
+          throw error;
+        }
+        const { outcome, token: fresh } = await exchange(module, body, token, signal);
+        if (fresh) await tokens.release(fresh);
+        if (outcome.class !== 'token') return { ...outcome, tokenRetries };
+        if (tokenRetries >= maxTokenRetries) {
+          return { ...outcome, class: 'transient', tokenRetries };
+        }
+      }
+    },
+  };
+}
+
+/** Retry-After as seconds or an HTTP date, in ms; undefined when absent or unreadable. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

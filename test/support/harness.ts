@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { type Service, startService } from '../../src/service.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const API_KEY = 'test-producer-key-0123456789';
+export const ADMIN = { user: 'ops', password: 'ops-password' };
+
+const CREDENTIALS = {
+  vendor_id: 'test-vendor',
+  username: 'test-user',
+  password: 'test-pass',
+  pin: '4321',
+};
+const AGENT = { id: 'test-agent', password: 'agent-pass' };
+
+export interface Harness {
+  url: string;
+  sandbox: Sandbox;
+  sandboxUrl: string;
+  service: Service;
+  prefix: string;
+  redis: Redis;
+  /** fetch against the API with the producer key. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  workers?: boolean;
+}
+
+/**
+ * A whole service (API + workers) on a fresh queue prefix, against an in-process sandbox on
+ * an ephemeral port and the real Redis. `close` removes every key of the prefix.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = createSandbox({
+    credentials: CREDENTIALS,
+    agents: { [AGENT.id]: AGENT.password },
+  });
+  const sandboxUrl = await sandbox.listen(0);
+  const queuePrefix = `t${randomBytes(6).toString('hex')}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    PORT: '0',
+    VCARE_VENDOR_ID: CREDENTIALS.vendor_id,
+    VCARE_USERNAME: CREDENTIALS.username,
+    VCARE_PASSWORD: CREDENTIALS.password,
+    VCARE_PIN: CREDENTIALS.pin,
+    VCARE_AGENT_ID: AGENT.id,
+    VCARE_AGENT_PASSWORD: AGENT.password,
+    VCARE_TIMEOUT_MS: '2000',
+    BACKOFF_DELAY_MS: '10',
+    WORKER_CONCURRENCY: '20',
+    API_KEYS: API_KEY,
+    ADMIN_USER: ADMIN.user,
+    ADMIN_PASSWORD: ADMIN.password,
+    DATA_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const service = await startService({
+    config,
+    logger: createLogger('silent'),
+    vcareBaseUrl: sandboxUrl,
+    api: true,
+    workers: options.workers ?? true,
+  });
+  const redis = new Redis(REDIS_URL);
+  const url = service.url as string;
+  return {
+    url,
+    sandbox,
+    sandboxUrl,
+    service,
+    prefix: config.queuePrefix,
+    redis,
+    api(path, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${API_KEY}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return fetch(`${url}${path}`, {
+        ...rest,
+        method: rest.method ?? (json === undefined ? 'GET' : 'POST'),
+        headers,
+        body: json === undefined ? rest.body : JSON.stringify(json),
+      });
+    },
+    async close() {
+      await service.close();
+      await sandbox.close();
+      await deleteKeys(redis, `${config.queuePrefix}*`);
+      await redis.quit();
+    },
+  };
+}
+
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+/** Polls `probe` until it returns a defined value, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 15_000, intervalMs = 25, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(intervalMs);
+  }
+}
