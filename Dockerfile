@@ -12,6 +12,7 @@ COPY package.json ./
 COPY src ./src
 COPY workers ./workers
 USER node
-EXPOSE 3000
+# API and Bull Board; worker health (WORKER_HEALTH_PORT); sandbox.
+EXPOSE 3000 3001 4010
 ENTRYPOINT ["node", "src/main.ts"]
 CMD ["all"]

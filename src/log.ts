@@ -2,30 +2,49 @@ import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
+/** Keys whose values are secrets wherever they appear in a logged object. */
+const SECRET_KEYS = [
+  // order fields (every action's secretFields, and vCare's own names for them)
+  'card_number',
+  'cvv',
+  'ssn',
+  'ssnum',
+  'port_ssn',
+  'dob',
+  'password',
+  'port_account_password',
+  'agent_password',
+  'ivr_pin',
+  'pin',
+  'security_questions_answers',
+  'expiration_month',
+  'expiration_year',
+  // vCare tokens and credentials; our own keys
+  'token',
+  'credentials',
+  'authorization',
+  'DATA_KEY',
+  'API_KEYS',
+  'ADMIN_PASSWORD',
+  'VCARE_PASSWORD',
+  'VCARE_PIN',
+  'VCARE_AGENT_PASSWORD',
+  'CALLBACK_SECRET',
+];
+
 /**
- * Secret paths redacted at any depth we log: order fields, vCare credentials and tokens,
- * HTTP auth headers. Logs carry ids and outcomes, never bodies, so this is a safety net.
+ * Secret paths redacted at the depths we log (pino has no recursive wildcard: top level, one
+ * and two levels down), plus HTTP auth headers and request bodies (`json` is where ky keeps
+ * one). Logs carry ids and outcomes, never bodies, so this is a safety net.
  */
 export const REDACT_PATHS = [
-  '*.card_number',
-  '*.cvv',
-  '*.ssn',
-  '*.ssnum',
-  '*.port_ssn',
-  '*.dob',
-  '*.password',
-  '*.port_account_password',
-  '*.agent_password',
-  '*.ivr_pin',
-  '*.pin',
-  '*.token',
-  '*.security_questions_answers',
-  '*.expiration_month',
-  '*.expiration_year',
-  'req.headers.authorization',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
   'req.headers.token',
-  '*.headers.authorization',
-  '*.headers.token',
+  'req.body',
+  '*.req.body',
+  'request.body',
+  '*.options.json',
+  '*.*.options.json',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

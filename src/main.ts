@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<void> | void> = [];
 
   if (mode === 'sandbox') {
-    stops.push(await startSandbox(config, logger));
+    // Alone it serves other hosts (docker compose); under `npm start` it stays on loopback.
+    stops.push(await startSandbox(config, logger, '0.0.0.0'));
   } else {
     if (mode === 'all' && config.env.REDIS_URL === undefined) {
       const stopRedis = await ensureLocalRedis(config.redisUrl, logger);
@@ -65,7 +66,11 @@ async function main(): Promise<void> {
       );
     } else {
       logger.info(
-        { vcare: vcareBaseUrl, concurrency: config.env.WORKER_CONCURRENCY },
+        {
+          vcare: vcareBaseUrl,
+          concurrency: config.env.WORKER_CONCURRENCY,
+          health: service.health ? `${service.health.url}/readyz` : undefined,
+        },
         'vcare-orders workers ready',
       );
     }
@@ -76,10 +81,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Workers wait SHUTDOWN_GRACE_MS for jobs in flight; the rest closes in a few seconds.
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, 30_000);
+    }, config.env.SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
     (async () => {
       for (const stop of stops) await stop();
@@ -93,7 +99,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-async function startSandbox(config: Config, logger: Logger): Promise<() => Promise<void>> {
+async function startSandbox(
+  config: Config,
+  logger: Logger,
+  host = '127.0.0.1',
+): Promise<() => Promise<void>> {
   const { env } = config;
   const sandbox = createSandbox({
     credentials: {
@@ -104,7 +114,7 @@ async function startSandbox(config: Config, logger: Logger): Promise<() => Promi
     },
     agents: { [env.VCARE_AGENT_ID]: env.VCARE_AGENT_PASSWORD },
   });
-  const url = await sandbox.listen(env.SANDBOX_PORT, '127.0.0.1');
+  const url = await sandbox.listen(env.SANDBOX_PORT, host);
   logger.info({ url, ledger: `${url}/__sandbox/ledger` }, 'vCare sandbox listening');
   return () => sandbox.close();
 }

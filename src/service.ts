@@ -1,14 +1,18 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { type Maintenance, startMaintenance } from '../workers/start-maintenance.ts';
 import { startWorkers, type Workers } from '../workers/start-workers.ts';
 import { createApp } from './api/app.ts';
+import { type HealthServer, startHealthServer } from './api/health-server.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
-import { DEAD_LETTER_QUEUE } from './queue/names.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { enqueueCallback } from './queue/callbacks.ts';
+import { CALLBACK_QUEUE, DEAD_LETTER_QUEUE } from './queue/names.ts';
 import { createProducer, type Producer } from './queue/producer.ts';
 import { createRedis } from './queue/redis.ts';
-import type { RetryPolicy } from './queue/retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queue/retry-policy.ts';
 import { createCipher } from './security/cipher.ts';
 import { createVcareClient, type VcareClient } from './vcare/client.ts';
 
@@ -19,16 +23,23 @@ export interface ServiceOptions {
   vcareBaseUrl: string;
   api: boolean;
   workers: boolean;
+  /** The process's metrics. @defaultValue a fresh registry */
+  metrics?: Metrics;
 }
 
 export interface Service {
   producer: Producer;
   deadLetters: Queue;
+  /** Status callbacks to upstream (`callbacks` queue). */
+  callbacks: Queue;
+  metrics: Metrics;
   client: VcareClient | undefined;
   workers: Workers | undefined;
   /** Bound API server and its URL, when `api`. */
   server: Server | undefined;
   url: string | undefined;
+  /** Health and metrics server of a workers-only process (WORKER_HEALTH_PORT). */
+  health: HealthServer | undefined;
   close(): Promise<void>;
 }
 
@@ -41,17 +52,19 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { env } = config;
   const clientRedis = createRedis(config.redisUrl, 'client');
   const workerRedis = options.workers ? createRedis(config.redisUrl, 'worker') : undefined;
-  const cipher = createCipher(env.DATA_KEY.split(','));
+  const cipher = createCipher(config.dataKeys);
   const retry: RetryPolicy = {
     attempts: env.JOB_ATTEMPTS,
     baseDelayMs: env.BACKOFF_DELAY_MS,
-    maxDelayMs: 3_600_000,
+    maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+    queues: env.RETRY_POLICY,
   };
   const producer = createProducer({
     redis: clientRedis,
     prefix: config.queuePrefix,
     cipher,
-    hashKey: env.DATA_KEY,
+    // The oldest key: adding a new key first (a rotation) leaves idempotency keys unchanged.
+    hashKey: config.dataKeys.at(-1) as string,
     retry,
     defaults: {
       agent_id: env.VCARE_AGENT_ID,
@@ -63,9 +76,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     connection: clientRedis,
     prefix: config.queuePrefix,
   });
+  const metrics = options.metrics ?? createMetrics();
+  // Read side (Bull Board, metrics): fails fast while Redis is down.
+  const callbacks = new Queue(CALLBACK_QUEUE, {
+    connection: clientRedis,
+    prefix: config.queuePrefix,
+  });
+  // Write side, on the worker connection: a settled order's callback add waits out a Redis
+  // blip instead of failing (the order's own completion needs Redis anyway).
+  const callbackOutbox = workerRedis
+    ? new Queue(CALLBACK_QUEUE, { connection: workerRedis, prefix: config.queuePrefix })
+    : undefined;
+  metrics.watchQueues([...producer.queues.values(), deadLetters, callbacks]);
 
   let client: VcareClient | undefined;
   let workers: Workers | undefined;
+  let maintenance: Maintenance | undefined;
   if (workerRedis) {
     client = createVcareClient({
       baseUrl: options.vcareBaseUrl,
@@ -79,7 +105,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       redis: clientRedis,
       tokenPoolKey: `${config.queuePrefix}:vcare:tokens`,
       cipher,
+      onExchange: (event) =>
+        metrics.recordVcareCall({
+          action: event.module === 'authenticate' ? 'authenticate' : event.action,
+          msgCode: event.outcome.msgCode,
+          outcome: event.outcome.class,
+          seconds: event.seconds,
+        }),
     });
+    const tokens = client.tokens;
+    metrics.watchTokenPool(() => tokens.sharedSize());
     workers = startWorkers({
       redis: workerRedis,
       prefix: config.queuePrefix,
@@ -90,6 +125,31 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       deadLetters,
       logger,
       retry,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      retention: {
+        completedAgeMs: env.KEEP_COMPLETED_HOURS * 3_600_000,
+        completedCount: env.KEEP_COMPLETED_COUNT,
+        deadLetterAgeMs: env.KEEP_DEAD_LETTER_DAYS * 86_400_000,
+      },
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalls: env.WORKER_MAX_STALLS,
+      onSettled: async (event) => {
+        metrics.recordOrderFinished(event.queue, event.state);
+        if (event.reason) metrics.recordDeadLetter(event.queue, event.reason);
+        if (callbackOutbox)
+          await enqueueCallback(callbackOutbox, event, env.CALLBACK_BACKOFF_DELAY_MS);
+      },
+      callbacks: { secret: env.CALLBACK_SECRET, logger, metrics },
+    });
+    maintenance = await startMaintenance({
+      redis: workerRedis,
+      prefix: config.queuePrefix,
+      deadLetters,
+      orderQueues: [...producer.queues.values()],
+      secretTtlMs: env.DEAD_LETTER_SECRET_TTL_HOURS * 3_600_000,
+      cipher,
+      logger,
     });
   }
 
@@ -104,28 +164,51 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       admin: { user: env.ADMIN_USER, password: env.ADMIN_PASSWORD },
       logger,
       workersReady: workers ? () => workers.workers.every((w) => w.isRunning()) : undefined,
+      metrics,
+      callbacks,
+      cipher,
+      retry,
     });
     server = await listen(app, env.PORT);
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : env.PORT}`;
   }
+  let health: HealthServer | undefined;
+  if (!options.api && workers) {
+    const running = workers;
+    health = await startHealthServer(
+      {
+        redis: clientRedis,
+        workersReady: () => running.workers.every((w) => w.isRunning()),
+        metrics,
+      },
+      env.WORKER_HEALTH_PORT,
+    );
+  }
 
   return {
     producer,
     deadLetters,
+    callbacks,
+    metrics,
     client,
     workers,
     server,
     url,
+    health,
     async close() {
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => s.close(() => resolve()));
         s.closeAllConnections();
       }
+      await health?.close();
       await workers?.close();
+      await maintenance?.close();
       await producer.close();
       await deadLetters.close();
+      await callbacks.close();
+      await callbackOutbox?.close();
       await Promise.all([clientRedis.quit(), workerRedis?.quit()]);
     },
   };

@@ -135,6 +135,7 @@ describe('sandbox random faults', () => {
       timeout_rate: 0,
       drop_rate: 0,
       token_expire_rate: 1,
+      retry_after_s: 0,
     });
     const answer = await call(s.url, '/customer', prepaid(enrollment()));
     expect(answer.json).toMatchObject({ msg_code: 'RESTAPI001', msg: 'Token expire' });

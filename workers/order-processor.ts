@@ -9,10 +9,15 @@ import {
   writeDeadLetter,
 } from '../src/queue/dead-letter.ts';
 import { type OrderJobData, orderJobDataSchema } from '../src/queue/job-data.ts';
+import type { OrderSettled } from '../src/queue/order-settled.ts';
+import { verdictFor } from '../src/queue/retry-policy.ts';
 import type { Cipher } from '../src/security/cipher.ts';
+import { scrubMessages, scrubText, secretValues } from '../src/security/redact.ts';
+import { scrubbedFields } from '../src/security/scrub.ts';
 import { decryptFields } from '../src/security/secret-fields.ts';
-import type { VcareClient } from '../src/vcare/client.ts';
+import type { CallResult, VcareClient } from '../src/vcare/client.ts';
 import { describeOutcome, TransientVcareError } from './errors.ts';
+import { clearSending, interruptedRun, markSending } from './sending-marker.ts';
 
 export interface OrderProcessorDeps {
   client: VcareClient;
@@ -21,6 +26,17 @@ export interface OrderProcessorDeps {
   /** The order queues, to read a job's attempt log when it is dead-lettered. */
   queues: ReadonlyMap<string, Queue>;
   logger: Logger;
+  /**
+   * Told once an order is final, before the job moves (metrics, status callbacks). Awaited;
+   * an error is logged and never changes the order's fate.
+   */
+  onSettled?: (event: OrderSettled) => Promise<void>;
+  /**
+   * Stalls (worker killed or lock lost mid-job) an order survives; on the next it is
+   * dead-lettered `attempts_exhausted`. A side-effecting order whose call may have left is
+   * dead-lettered `outcome_unknown` at its first stall whatever this says. @defaultValue 1
+   */
+  maxStalls?: number;
 }
 
 /** What a completed order keeps: vCare's answer, no request data. */
@@ -33,8 +49,10 @@ export interface OrderResult {
 /**
  * Runs one order against vCare and turns the outcome into a BullMQ move: return (completed),
  * throw TransientVcareError (retry with backoff), or write a dead-letter entry and throw
- * UnrecoverableError (failed for good). Token faults never reach here: the client retries them
- * with fresh tokens inside the same attempt.
+ * UnrecoverableError (failed for good), as `verdictFor` (retry-policy.ts) says. Token faults
+ * never reach here: the client retries them with fresh tokens inside the same attempt. A
+ * side-effecting order marks its job as sending before the call (sending-marker.ts), so a
+ * rerun after a crash or a lost lock dead-letters it instead of sending it again.
  */
 export function createOrderProcessor(deps: OrderProcessorDeps) {
   return async function processOrder(
@@ -58,7 +76,11 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       });
     }
     const data = parsed.data as OrderJobData;
-    const action = findAction(job.name);
+    const interrupted = interruptedRun(job, deps.maxStalls ?? 1);
+    if (interrupted) return deadLetter(job, data, interrupted.reason, interrupted.error);
+    // Bull Board's Duplicate names the copy by the *displayed* name ("action · enrollment"):
+    // fall back to the action the order itself carries (checked at intake).
+    const action = findAction(job.name) ?? findAction(String(data.order.action));
     if (!action) {
       return deadLetter(job, data, 'permanent_error', {
         class: 'permanent',
@@ -68,8 +90,15 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     }
     const order = openOrder(action, data.order);
     if ('error' in order) return deadLetter(job, data, 'permanent_error', order.error);
+    const idempotency = action.idempotency(order.value);
+    // Before the request can leave: a rerun of this attempt after a crash must not resend.
+    if (idempotency === 'side-effecting') await markSending(job);
 
-    const outcome = await deps.client.call(action.module, action.toVcareBody(order.value), signal);
+    // vCare may echo what it was sent in msg/errors: scrub before anything keeps or logs them.
+    const outcome = scrubMessages(
+      await callVcare(action, order.value, signal),
+      secretValues(order.value, action.secretFields),
+    );
     const final: FinalError = {
       class: outcome.class,
       cause: outcome.cause,
@@ -77,36 +106,57 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       msg: outcome.msg,
       errors: outcome.errors,
     };
-    switch (outcome.class) {
-      case 'success':
-        log.debug(
-          { msg_code: outcome.msgCode, token_retries: outcome.tokenRetries },
-          'order completed',
-        );
-        return { msg_code: outcome.msgCode, msg: outcome.msg, data: outcome.data };
-      case 'permanent':
-        return deadLetter(job, data, 'permanent_error', final);
-      case 'unknown-outcome':
-        if (action.idempotency(order.value) === 'side-effecting') {
-          return deadLetter(job, data, 'outcome_unknown', final);
-        }
-        break;
-      default:
-        break;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const verdict = verdictFor(outcome.class, idempotency, lastAttempt);
+    if (verdict === 'complete') {
+      log.debug(
+        { msg_code: outcome.msgCode, token_retries: outcome.tokenRetries },
+        'order completed',
+      );
+      const result = { msg_code: outcome.msgCode, msg: outcome.msg, data: outcome.data };
+      await settled(job, data, { state: 'completed', result });
+      return result;
     }
-    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-      return deadLetter(job, data, 'attempts_exhausted', final);
-    }
+    if (verdict !== 'retry') return deadLetter(job, data, verdict, final);
+    // Only a transient outcome retries a side-effecting order: vCare did not act.
+    if (idempotency === 'side-effecting') await clearSending(job);
     await job.log(JSON.stringify(attemptRecord(final)));
     log.warn({ outcome: final }, 'vCare call failed, will retry');
     throw new TransientVcareError(outcome);
   };
+
+  /**
+   * The client throws only before the request leaves (its token pool's Redis failed): a
+   * transient fault like any other, so the last attempt still ends in a dead-letter entry.
+   */
+  async function callVcare(
+    action: ActionDefinition,
+    order: OrderBody,
+    signal: AbortSignal | undefined,
+  ): Promise<CallResult> {
+    try {
+      return await deps.client.call(action.module, action.toVcareBody(order), signal);
+    } catch (error) {
+      const msg = `not sent: ${(error as Error).message}`;
+      return { class: 'transient', cause: 'internal_error', msg, tokenRetries: 0 };
+    }
+  }
 
   /** Decrypts and re-validates: the data may have been edited in Bull Board since intake. */
   function openOrder(
     action: ActionDefinition,
     stored: OrderBody,
   ): { value: OrderBody } | { error: FinalError } {
+    const scrubbed = scrubbedFields(stored);
+    if (scrubbed.length > 0) {
+      return {
+        error: {
+          class: 'permanent',
+          cause: 'secrets_scrubbed',
+          msg: `secret fields were scrubbed; replay with them in the patch: ${scrubbed.join(', ')}`,
+        },
+      };
+    }
     let plain: OrderBody;
     try {
       plain = decryptFields(stored, action.secretFields, deps.cipher);
@@ -121,7 +171,9 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     }
     const checked = action.schema.safeParse({ ...plain, action: action.name });
     if (!checked.success) {
-      const errors = checked.error.issues.map((i) => i.message);
+      // Our messages never quote values; zod's own defaults are not ours to promise.
+      const secrets = secretValues(plain, action.secretFields);
+      const errors = checked.error.issues.map((i) => scrubText(i.message, secrets));
       return {
         error: {
           class: 'permanent',
@@ -132,6 +184,31 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       };
     }
     return { value: checked.data };
+  }
+
+  /** Tells the hook; a failure here must not turn a completed call into a retry (a second call). */
+  async function settled(
+    job: Job,
+    data: OrderJobData | undefined,
+    outcome: Pick<OrderSettled, 'state' | 'result' | 'reason' | 'error' | 'deadLetterId'>,
+  ): Promise<void> {
+    if (!deps.onSettled) return;
+    try {
+      await deps.onSettled({
+        queue: job.queueName,
+        jobId: job.id as string,
+        action: job.name,
+        enrollmentId: data?.order.enrollment_id ?? '',
+        meta: data?.meta,
+        at: new Date().toISOString(),
+        ...outcome,
+      });
+    } catch (error) {
+      deps.logger.error(
+        { err: error, queue: job.queueName, jobId: job.id, state: outcome.state },
+        'order settled, but its hooks failed (metrics or callback)',
+      );
+    }
   }
 
   async function deadLetter(
@@ -163,6 +240,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       { queue: job.queueName, jobId: job.id, action: job.name, reason, error, dead_letter_id: id },
       'order dead-lettered',
     );
+    await settled(job, data, { state: 'dead_lettered', reason, error, deadLetterId: id });
     throw new UnrecoverableError(`dead-lettered (${reason}): ${describeOutcome(error)}`);
   }
 }

@@ -3,10 +3,17 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Producer } from '../queue/producer.ts';
+import type { RetryPolicy } from '../queue/retry-policy.ts';
+import type { Cipher } from '../security/cipher.ts';
 import { requireAdmin, requireProducerKey } from './auth.ts';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
+import { deadLettersRoutes } from './dead-letters-routes.ts';
+import { healthRoutes } from './health-routes.ts';
+import { buildOpenApi } from './openapi.ts';
 import { ordersRoutes } from './orders-routes.ts';
+import { requestLog } from './request-log.ts';
 
 export interface AppDeps {
   producer: Producer;
@@ -17,6 +24,14 @@ export interface AppDeps {
   logger: Logger;
   /** Reports whether this process's workers run (undefined: an API-only process). */
   workersReady?: () => boolean;
+  /** Served at /metrics; replay routes count replays on it. */
+  metrics?: Metrics;
+  /** The `callbacks` queue, shown in Bull Board. */
+  callbacks?: Queue;
+  /** Opens dead-letter payloads for replays and masks their secrets in the ops API. */
+  cipher: Cipher;
+  /** Attempts and backoff of replayed orders (the producer's). */
+  retry: RetryPolicy;
 }
 
 /** The HTTP face of the service: intake, status, Bull Board, health. Composes only. */
@@ -24,30 +39,49 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestLog(deps.logger));
+  // Bull Board included: its page runs only same-origin scripts. No upgrade-insecure-requests,
+  // which would break the board where it is served over plain HTTP inside a private network.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const redisOk = await deps.redis.ping().then(
-      (pong) => pong === 'PONG',
-      () => false,
-    );
-    const workersOk = deps.workersReady ? deps.workersReady() : true;
-    res.status(redisOk && workersOk ? 200 : 503).json({ redis: redisOk, workers: workersOk });
+  app.use(
+    healthRoutes({ redis: deps.redis, workersReady: deps.workersReady, metrics: deps.metrics }),
+  );
+  const openApi = buildOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
   });
 
   const admin = requireAdmin(deps.admin.user, deps.admin.password);
   app.use(
     BULL_BOARD_PATH,
     admin,
-    bullBoardRouter([...deps.producer.queues.values(), deps.deadLetters]),
+    bullBoardRouter([
+      ...deps.producer.queues.values(),
+      deps.deadLetters,
+      ...(deps.callbacks ? [deps.callbacks] : []),
+    ]),
   );
 
-  app.use('/v1', helmet());
   app.use('/v1/orders', requireProducerKey(deps.apiKeys));
-  app.use('/v1', express.json({ limit: '5mb' }));
+  app.use('/v1/dead-letters', admin);
+  // One order is a few kB; only a batch (up to 1000 orders) needs megabytes.
+  app.use('/v1/orders/batch', express.json({ limit: '5mb' }));
+  app.use('/v1', express.json({ limit: '256kb' }));
   app.use(ordersRoutes({ producer: deps.producer, deadLetters: deps.deadLetters }));
+  app.use(
+    deadLettersRoutes({
+      actor: deps.admin.user,
+      ops: {
+        queues: deps.producer.queues,
+        deadLetters: deps.deadLetters,
+        redis: deps.redis,
+        cipher: deps.cipher,
+        retry: deps.retry,
+        onReplayed: (queue) => deps.metrics?.recordReplay(queue),
+      },
+    }),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

@@ -1,8 +1,8 @@
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
+import { describedAdapter } from './bull-board-queues.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -11,9 +11,20 @@ export function bullBoardRouter(queues: readonly Queue[]): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
-    queues: queues.map((q) => new BullMQAdapter(q)),
+    queues: queues.map((q) => describedAdapter(q, BULL_BOARD_PATH)),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'vcare-orders' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'vcare-orders',
+        miscLinks: [
+          { text: 'API description (OpenAPI)', url: '/openapi.json' },
+          { text: 'Prometheus metrics', url: '/metrics' },
+        ],
+      },
+    },
   });
-  return serverAdapter.getRouter() as Router;
+  // Bull Board mounts an express app of its own, which would announce itself again.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
+  return board;
 }

@@ -1,7 +1,10 @@
 import type { Queue } from 'bullmq';
 import { Router } from 'express';
+import { idempotencyKeyIssue } from '../queue/idempotency-key.ts';
 import { getOrderStatus } from '../queue/order-status.ts';
 import type { EnqueueResult, Producer } from '../queue/producer.ts';
+
+const CONFLICT = 'this idempotency key was used with a different body';
 
 export interface OrdersRoutesDeps {
   producer: Producer;
@@ -18,13 +21,9 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
 
   router.post('/v1/orders', async (req, res) => {
     const key = req.get('idempotency-key');
-    if (key !== undefined && (key.length === 0 || key.length > 255)) {
-      res.status(400).json({
-        error: 'validation_failed',
-        issues: [
-          { path: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 characters' },
-        ],
-      });
+    const keyIssue = key === undefined ? undefined : idempotencyKeyIssue(key, 'Idempotency-Key');
+    if (keyIssue) {
+      res.status(400).json({ error: 'validation_failed', issues: [keyIssue] });
       return;
     }
     const result = await deps.producer.enqueue(req.body, { idempotencyKey: key });
@@ -33,18 +32,20 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
         res.status(400).json({ error: 'validation_failed', issues: result.issues });
         return;
       case 'conflict':
-        res.status(409).json({
-          error: 'idempotency_conflict',
-          message: 'this Idempotency-Key was used with a different body',
-          id: result.id,
-        });
+        res.status(409).json({ error: 'idempotency_conflict', message: CONFLICT, id: result.id });
         return;
       default: {
         const { id, action, queue } = result;
+        // A repeat may come long after the first: tell where that order is now.
+        const state =
+          result.status === 'duplicate'
+            ? ((await getOrderStatus(deps.producer.queues.values(), deps.deadLetters, id))?.state ??
+              'waiting')
+            : 'waiting';
         res
           .status(result.status === 'accepted' ? 202 : 200)
           .location(statusUrl(id))
-          .json({ id, action, queue, state: 'waiting', status_url: statusUrl(id) });
+          .json({ id, action, queue, state, status_url: statusUrl(id) });
       }
     }
   });
@@ -54,7 +55,7 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
     if (!Array.isArray(bodies) || bodies.length === 0 || bodies.length > maxBatch) {
       res.status(400).json({
         error: 'validation_failed',
-        issues: [{ path: '', message: `body must be a JSON array of 1 to ${maxBatch} orders` }],
+        issues: [{ path: 'body', message: `body must be a JSON array of 1 to ${maxBatch} orders` }],
       });
       return;
     }
@@ -83,7 +84,10 @@ function batchItem(result: EnqueueResult, index: number) {
     case 'invalid':
       return { index, error: 'validation_failed', issues: result.issues };
     case 'conflict':
-      return { index, error: 'idempotency_conflict', id: result.id };
+      return { index, error: 'idempotency_conflict', message: CONFLICT, id: result.id };
+    case 'duplicate':
+      // The first order with this key: nothing new was queued.
+      return { index, id: result.id, action: result.action, queue: result.queue, duplicate: true };
     default:
       return { index, id: result.id, action: result.action, queue: result.queue };
   }

@@ -34,6 +34,11 @@ export interface DeadLetterEntry {
   attempts: AttemptRecord[];
   first_seen_at: string;
   dead_lettered_at: string;
+  /**
+   * When the payload's secrets were replaced by the scrubbed marker (DEAD_LETTER_SECRET_TTL_HOURS
+   * after dead-lettering); a replay must then supply them (see `missingScrubbedFields`).
+   */
+  secrets_scrubbed_at?: string;
 }
 
 /**

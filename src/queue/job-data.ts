@@ -11,6 +11,8 @@ export const orderMetaSchema = z.looseObject({
   nonce: z.string().optional(),
   /** Dead-letter entry this order replays. */
   replay_of: z.string().optional(),
+  /** Where the final status is POSTed (see callbacks.ts); never sent to vCare. */
+  callback_url: z.string().optional(),
 });
 
 export type OrderMeta = z.infer<typeof orderMetaSchema>;

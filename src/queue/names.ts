@@ -13,7 +13,13 @@ export const ORDER_QUEUES: readonly OrderQueueName[] = [
 /** Where orders that failed for good wait for an operator. */
 export const DEAD_LETTER_QUEUE = 'dead-letter';
 
-export type QueueName = OrderQueueName | typeof DEAD_LETTER_QUEUE;
+/** Status callbacks to upstream, retried on their own so they never hold up an order. */
+export const CALLBACK_QUEUE = 'callbacks';
+
+export type QueueName = OrderQueueName | typeof DEAD_LETTER_QUEUE | typeof CALLBACK_QUEUE;
+
+/** Housekeeping jobs made by job schedulers (the sweep of expired dead-letter secrets). */
+export const MAINTENANCE_QUEUE = 'maintenance';
 
 /** Backoff type our workers implement (see retry-policy.ts); BullMQ calls back for it. */
 export const BACKOFF_TYPE = 'vcare';

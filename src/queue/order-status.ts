@@ -9,7 +9,26 @@ export type OrderState =
   | 'failed'
   | 'dead_lettered';
 
-/** What `GET /v1/orders/:id` and `vcare-orders status` report. */
+/** The newest order of a replay chain, as `latest` of `GET /v1/orders/:id`. */
+export interface LatestOrder {
+  id: string;
+  queue: string;
+  state: OrderState;
+  attempts: number;
+  result?: unknown;
+  error?: string;
+  dead_letter_id?: string;
+}
+
+/**
+ * What `GET /v1/orders/:id` and `vcare-orders status` report.
+ *
+ * A dead-lettered order that was replayed keeps `state: 'dead_lettered'` and its
+ * `dead_letter_id`, and gains `replayed_as` (the order its entry was last replayed as) and
+ * `latest`: the newest order of the chain (a replay that was itself dead-lettered and
+ * replayed is followed), so a producer learns the final outcome from the id it holds.
+ * `latest` is absent while the replay's job cannot be found (removed by retention).
+ */
 export interface OrderStatus {
   id: string;
   action: string;
@@ -21,7 +40,13 @@ export interface OrderStatus {
   error?: string;
   dead_letter_id?: string;
   replayed_as?: string;
+  /** This order is a replay of that dead-letter entry. */
+  replay_of?: string;
+  latest?: LatestOrder;
 }
+
+/** Longest replay chain followed; beyond it `latest` is the last order reached. */
+const MAX_CHAIN = 20;
 
 /** Finds an order in whichever order queue holds it; undefined when none does. */
 export async function getOrderStatus(
@@ -29,13 +54,33 @@ export async function getOrderStatus(
   deadLetters: Queue,
   id: string,
 ): Promise<OrderStatus | undefined> {
-  const found = await Promise.all(
-    [...queues].map(async (q) => ({ queue: q, job: await q.getJob(id) })),
-  );
+  const list = [...queues];
+  const status = await statusOf(list, deadLetters, id);
+  if (!status?.replayed_as) return status;
+  let latest: OrderStatus | undefined;
+  let next: string | undefined = status.replayed_as;
+  for (let hop = 0; next && hop < MAX_CHAIN; hop += 1) {
+    const found = await statusOf(list, deadLetters, next);
+    if (!found) break;
+    latest = found;
+    next = found.replayed_as;
+  }
+  if (latest) status.latest = toLatest(latest);
+  return status;
+}
+
+async function statusOf(
+  queues: readonly Queue[],
+  deadLetters: Queue,
+  id: string,
+): Promise<OrderStatus | undefined> {
+  const found = await Promise.all(queues.map(async (q) => ({ queue: q, job: await q.getJob(id) })));
   const hit = found.find((f) => f.job);
   if (!hit?.job) return undefined;
-  const job = hit.job as Job;
-  const raw = await job.getState();
+  const raw = await (hit.job as Job).getState();
+  // Read again after the state: a job that finished between the two reads would otherwise
+  // show `completed` with the attempts and result of its active self.
+  const job = ((await hit.queue.getJob(id)) ?? hit.job) as Job;
   const status: OrderStatus = {
     id,
     action: job.name,
@@ -43,6 +88,8 @@ export async function getOrderStatus(
     state: mapState(raw),
     attempts: job.attemptsMade,
   };
+  const replayOf = (job.data as { meta?: { replay_of?: unknown } } | undefined)?.meta?.replay_of;
+  if (typeof replayOf === 'string') status.replay_of = replayOf;
   if (raw === 'completed') status.result = job.returnvalue;
   if (raw === 'failed') {
     status.error = job.failedReason;
@@ -56,6 +103,19 @@ export async function getOrderStatus(
     }
   }
   return status;
+}
+
+function toLatest(status: OrderStatus): LatestOrder {
+  const { id, queue, state, attempts, result, error, dead_letter_id } = status;
+  return {
+    id,
+    queue,
+    state,
+    attempts,
+    ...(result !== undefined && { result }),
+    ...(error !== undefined && { error }),
+    ...(dead_letter_id !== undefined && { dead_letter_id }),
+  };
 }
 
 function mapState(state: string): OrderState {

@@ -1,13 +1,21 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { encryptFields } from '../security/secret-fields.ts';
+import { takeCallbackUrl } from './callbacks.ts';
+import {
+  bodyHash,
+  idempotencyKeyIssue,
+  idempotentJobId,
+  takeIdempotencyKey,
+} from './idempotency-key.ts';
 import type { OrderJobData } from './job-data.ts';
+import { heldElsewhere, type KeyedOrder, settleKeyedAdd } from './keyed-add.ts';
 import { BACKOFF_TYPE, ORDER_QUEUES, type OrderQueueName } from './names.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
+import { DEFAULT_RETRY_POLICY, policyFor, type RetryPolicy } from './retry-policy.ts';
 
 /** Filled into an order when the producer leaves them out (vCare wants them in every body). */
 export interface OrderDefaults {
@@ -24,19 +32,33 @@ export interface ProducerOptions {
   defaults: OrderDefaults;
   /** Encrypts each action's secret fields before anything reaches Redis. */
   cipher: Cipher;
-  /** Key of the keyed body hash used by idempotency keys (a plain hash of a body with an SSN could be guessed). */
+  /**
+   * Key of the keyed hashes behind idempotency keys (a plain hash of a body with an SSN could
+   * be guessed). Use the service's (its oldest `DATA_KEY`) so that a key sent here and the
+   * same key sent over HTTP name the same order.
+   */
   hashKey: string;
+  /** Attempts and backoff per queue (`policyFor`). @defaultValue DEFAULT_RETRY_POLICY */
   retry?: RetryPolicy;
   now?: () => Date;
 }
 
 export interface EnqueueOptions {
-  /** Same key and same body again returns the first order; same key, other body, a conflict. */
+  /**
+   * 1 to 255 characters. Same key and same body again: `duplicate` with the first order's id,
+   * nothing queued; same key with another body or action: `conflict`. A key lives as long as
+   * its order's job; once the job is removed the key is free again.
+   */
   idempotencyKey?: string;
   /** Namespace of idempotency keys (e.g. the producer's identity), so two producers never collide. */
   scope?: string;
 }
 
+/**
+ * - `accepted`: queued now under `id`; `duplicate`: an equal order was queued before under
+ *   this idempotency key, nothing new queued (HTTP 202 and 200);
+ * - `conflict`: the key belongs to another body (409); `invalid`: every issue, nothing queued (400).
+ */
 export type EnqueueResult =
   | { status: 'accepted' | 'duplicate'; id: string; action: string; queue: OrderQueueName }
   | { status: 'conflict'; id: string }
@@ -44,7 +66,11 @@ export type EnqueueResult =
 
 export interface Producer {
   enqueue(body: unknown, options?: EnqueueOptions): Promise<EnqueueResult>;
-  /** Each body stands alone; the accepted ones are added in one `addBulk`. */
+  /**
+   * Each body stands alone; the accepted ones are added in one `addBulk` per queue. A body may
+   * carry its own idempotency key as a top-level `idempotency_key` string (removed before
+   * validation, hashing and queueing); results are in the order of `bodies`.
+   */
   enqueueBatch(
     bodies: readonly unknown[],
     options?: Pick<EnqueueOptions, 'scope'>,
@@ -72,9 +98,11 @@ export function createProducer(options: ProducerOptions): Producer {
     body: unknown,
     enqueue: EnqueueOptions,
   ): { ok: true; prepared: Prepared } | { ok: false; issues: FieldIssue[] } {
-    const filled = withDefaults(body, options.defaults);
+    const callback = takeCallbackUrl(body);
+    const filled = withDefaults(callback.body, options.defaults);
     const result = validateOrder(filled, now());
-    if (!result.ok) return result;
+    if (!result.ok) return { ok: false, issues: [...result.issues, ...callback.issues] };
+    if (callback.issues.length > 0) return { ok: false, issues: callback.issues };
     const { action, order } = result;
     const key = enqueue.idempotencyKey;
     const jobId = key ? idempotentJobId(options.hashKey, enqueue.scope ?? '', key) : randomUUID();
@@ -83,59 +111,63 @@ export function createProducer(options: ProducerOptions): Producer {
       meta: {
         received_at: Date.now(),
         ...(key && { body_hash: bodyHash(options.hashKey, body), nonce: randomUUID() }),
+        ...(callback.url && { callback_url: callback.url }),
       },
     };
-    const opts: JobsOptions = {
-      jobId,
-      attempts: retry.attempts,
-      backoff: { type: BACKOFF_TYPE, delay: retry.baseDelayMs },
-    };
+    const opts = orderJobOptions(jobId, policyFor(retry, action.queue));
     return { ok: true, prepared: { action, data, opts } };
+  }
+
+  /** The answer for a keyed order once its add is settled (see keyed-add.ts). */
+  async function settleKeyed(prepared: Prepared): Promise<EnqueueResult> {
+    const outcome = await settleKeyedAdd(queues, keyedOrder(prepared));
+    if (outcome === 'accepted') return accepted(prepared);
+    const id = prepared.opts.jobId as string;
+    if (outcome === 'conflict') return { status: 'conflict', id };
+    return { status: 'duplicate', id, action: prepared.action.name, queue: prepared.action.queue };
   }
 
   return {
     queues,
 
     async enqueue(body, enqueueOptions = {}) {
+      const key = enqueueOptions.idempotencyKey;
+      const keyIssue = key === undefined ? undefined : idempotencyKeyIssue(key, 'idempotencyKey');
+      if (keyIssue) return { status: 'invalid', issues: [keyIssue] };
       const result = prepare(body, enqueueOptions);
       if (!result.ok) return { status: 'invalid', issues: result.issues };
-      const { action, data, opts } = result.prepared;
-      const queue = queueOf(action.queue);
-      const id = opts.jobId as string;
-      await queue.add(action.name, data, opts);
-      if (enqueueOptions.idempotencyKey) {
-        // BullMQ ignores an add whose id exists and echoes *our* data back; read what is stored.
-        const stored = await queue.getJob(id);
-        const meta = (stored?.data as Partial<OrderJobData> | undefined)?.meta;
-        if (stored && meta?.nonce !== data.meta.nonce) {
-          if (stored.name !== action.name || meta?.body_hash !== data.meta.body_hash) {
-            return { status: 'conflict', id };
-          }
-          return { status: 'duplicate', id, action: action.name, queue: action.queue };
-        }
-      }
-      return { status: 'accepted', id, action: action.name, queue: action.queue };
+      const { prepared } = result;
+      // A key already used for another action is refused before anything is added.
+      if (key !== undefined && (await heldElsewhere(queues, keyedOrder(prepared))))
+        return { status: 'conflict', id: prepared.opts.jobId as string };
+      await queueOf(prepared.action.queue).add(prepared.action.name, prepared.data, prepared.opts);
+      return key === undefined ? accepted(prepared) : settleKeyed(prepared);
     },
 
     async enqueueBatch(bodies, batchOptions = {}) {
-      const results: EnqueueResult[] = [];
-      const byQueue = new Map<OrderQueueName, Prepared[]>();
-      for (const body of bodies) {
-        const result = prepare(body, batchOptions);
-        if (!result.ok) {
-          results.push({ status: 'invalid', issues: result.issues });
-          continue;
+      const items = bodies.map((body) => {
+        const item = takeIdempotencyKey(body);
+        const result = prepare(item.body, { ...batchOptions, idempotencyKey: item.key });
+        if (!result.ok || item.issues.length > 0) {
+          const issues = [...(result.ok ? [] : result.issues), ...item.issues];
+          return { result: { status: 'invalid', issues } satisfies EnqueueResult };
         }
-        const { action, opts } = result.prepared;
-        results.push({
-          status: 'accepted',
-          id: opts.jobId as string,
-          action: action.name,
-          queue: action.queue,
-        });
-        const list = byQueue.get(action.queue) ?? [];
-        list.push(result.prepared);
-        byQueue.set(action.queue, list);
+        return { prepared: result.prepared, keyed: item.key !== undefined };
+      });
+      const results: EnqueueResult[] = await Promise.all(
+        items.map(async (item) => {
+          if (!item.prepared) return item.result;
+          if (item.keyed && (await heldElsewhere(queues, keyedOrder(item.prepared))))
+            return { status: 'conflict', id: item.prepared.opts.jobId as string };
+          return accepted(item.prepared);
+        }),
+      );
+      const byQueue = new Map<OrderQueueName, Prepared[]>();
+      for (const [index, item] of items.entries()) {
+        if (!item.prepared || results[index]?.status !== 'accepted') continue;
+        const list = byQueue.get(item.prepared.action.queue) ?? [];
+        list.push(item.prepared);
+        byQueue.set(item.prepared.action.queue, list);
       }
       await Promise.all(
         [...byQueue].map(([name, list]) =>
@@ -143,6 +175,13 @@ export function createProducer(options: ProducerOptions): Producer {
             list.map((p) => ({ name: p.action.name, data: p.data, opts: p.opts })),
           ),
         ),
+      );
+      // Keyed items (two with one key in this batch too) are settled as single adds are.
+      await Promise.all(
+        items.map(async (item, index) => {
+          if (item.prepared && item.keyed && results[index]?.status === 'accepted')
+            results[index] = await settleKeyed(item.prepared);
+        }),
       );
       return results;
     },
@@ -153,6 +192,26 @@ export function createProducer(options: ProducerOptions): Producer {
   };
 }
 
+/**
+ * Options of every order job: a fresh attempt budget and the vCare backoff of `retry`.
+ * Intake and dead-letter replays both use it, so a replay retries like a new order.
+ */
+export function orderJobOptions(jobId: string, retry: RetryPolicy): JobsOptions {
+  return {
+    jobId,
+    attempts: retry.attempts,
+    backoff: { type: BACKOFF_TYPE, delay: retry.baseDelayMs },
+  };
+}
+
+function keyedOrder({ action, data, opts }: Prepared): KeyedOrder {
+  return { name: action.name, queue: action.queue, data, opts };
+}
+
+function accepted({ action, opts }: Prepared): EnqueueResult {
+  return { status: 'accepted', id: opts.jobId as string, action: action.name, queue: action.queue };
+}
+
 function withDefaults(body: unknown, defaults: OrderDefaults): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const filled: Record<string, unknown> = { ...body };
@@ -161,26 +220,6 @@ function withDefaults(body: unknown, defaults: OrderDefaults): unknown {
       filled[field] = value;
   }
   return filled;
-}
-
-function idempotentJobId(hashKey: string, scope: string, key: string): string {
-  return `idem-${createHmac('sha256', hashKey).update(`${scope}\n${key}`).digest('hex').slice(0, 40)}`;
-}
-
-function bodyHash(hashKey: string, body: unknown): string {
-  return createHmac('sha256', hashKey).update(canonicalJson(body)).digest('base64url');
-}
-
-/** JSON with object keys sorted, so key order does not make two equal bodies differ. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : 1,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 export type { OrderBody };

@@ -3,6 +3,7 @@ import type { Reply } from './reply.ts';
 
 export function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status, {
+    ...reply.headers,
     'content-type': reply.contentType,
     'content-length': Buffer.byteLength(reply.body),
   });

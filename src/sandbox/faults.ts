@@ -15,6 +15,8 @@ export interface Faults {
   drop_rate: number;
   /** Share of calls answered "Token expire" (RESTAPI001). @defaultValue 0 */
   token_expire_rate: number;
+  /** Seconds sent as `Retry-After` with every HTTP 503 (random or `FLAKY`); 0 sends none. @defaultValue 0 */
+  retry_after_s: number;
 }
 
 export const noFaults: Readonly<Faults> = Object.freeze({
@@ -24,10 +26,12 @@ export const noFaults: Readonly<Faults> = Object.freeze({
   timeout_rate: 0,
   drop_rate: 0,
   token_expire_rate: 0,
+  retry_after_s: 0,
 });
 
 const rateFields = new Set(['error_rate', 'timeout_rate', 'drop_rate', 'token_expire_rate']);
 const durationFields = new Set(['latency_ms', 'jitter_ms']);
+const maxRetryAfterS = 3_600;
 
 /** Longest latency accepted, so a typo cannot park every call for hours. */
 const maxDurationMs = 600_000;
@@ -49,6 +53,13 @@ export function parseFaults(input: unknown): FaultsParse {
     if (rateFields.has(field)) {
       if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
         return { ok: false, field, message: 'expected a number from 0 to 1' };
+      }
+    } else if (field === 'retry_after_s') {
+      if (
+        typeof value !== 'number' ||
+        !(Number.isInteger(value) && value >= 0 && value <= maxRetryAfterS)
+      ) {
+        return { ok: false, field, message: `expected whole seconds from 0 to ${maxRetryAfterS}` };
       }
     } else if (durationFields.has(field)) {
       if (typeof value !== 'number' || !(value >= 0 && value <= maxDurationMs)) {

@@ -5,6 +5,8 @@ export interface Reply {
   readonly body: string;
   /** The vCare `msg_code` of the body; null for answers that are not vCare bodies. */
   readonly msgCode: string | null;
+  /** Extra response headers (`Retry-After`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface VcareFields {
@@ -45,6 +47,13 @@ export const unavailableReply: Reply = {
     '<center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n',
   msgCode: null,
 };
+
+/** The gateway's 503, telling when to come back when `retryAfterS` is above 0. */
+export function unavailable(retryAfterS: number): Reply {
+  return retryAfterS > 0
+    ? { ...unavailableReply, headers: { 'retry-after': String(retryAfterS) } }
+    : unavailableReply;
+}
 
 /** Answer for bodies past the size limit, as a gateway would refuse them. */
 export const tooLargeReply: Reply = {

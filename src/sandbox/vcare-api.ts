@@ -3,7 +3,7 @@ import { actionBehaviours, genericBehaviour } from './action-behaviours.ts';
 import type { CallLedger } from './call-ledger.ts';
 import type { CustomerStore } from './customer-store.ts';
 import type { FaultInjector } from './fault-injector.ts';
-import { type Reply, unavailableReply, vcareReply } from './reply.ts';
+import { type Reply, unavailable, vcareReply } from './reply.ts';
 import { agentProblem, enrollmentIdOf, missingFieldErrors, textField } from './request-checks.ts';
 import type { TokenBook, TokenCredentials } from './token-book.ts';
 
@@ -120,7 +120,7 @@ export function handleVcareCall(deps: VcareApiDeps, call: VcareCall): CallResult
       return answer(vcareReply('RESTAPI110', 'Error occurred', fresh(), { errors }));
     }
     case 'unavailable':
-      return answer(unavailableReply);
+      return answer(unavailable(deps.faults.faults.retry_after_s));
     case 'hold':
       return answer('hold');
     case 'token-expire':
@@ -165,7 +165,7 @@ function authenticate(deps: VcareApiDeps, raw: string): Reply | 'hold' | 'drop' 
   }
   switch (deps.faults.forAuthenticate()) {
     case 'unavailable':
-      return unavailableReply;
+      return unavailable(deps.faults.faults.retry_after_s);
     case 'hold':
       return 'hold';
     case 'drop':

@@ -14,11 +14,21 @@ const PREFIX = 'enc:v1:';
 export interface Cipher {
   encrypt(plain: string): string;
   decrypt(value: string): string;
+  /** Id of the key that encrypts (the first of the ring). */
+  readonly keyId: string;
 }
 
 /** Whether a string is one of our ciphertexts (and so must not be encrypted again). */
 export function isEncrypted(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(PREFIX);
+}
+
+/** The id of the key a ciphertext was made with; undefined for anything else. */
+export function keyIdOf(value: unknown): string | undefined {
+  if (!isEncrypted(value)) return undefined;
+  const rest = value.slice(PREFIX.length);
+  const colon = rest.indexOf(':');
+  return colon > 0 ? rest.slice(0, colon) : undefined;
 }
 
 /**
@@ -36,6 +46,7 @@ export function createCipher(keys: readonly string[]): Cipher {
   const byId = new Map(ring.map((k) => [k.id, k.key]));
 
   return {
+    keyId: current.id,
     encrypt(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', current.key, iv);

@@ -21,6 +21,65 @@ export function maskSecrets<T extends Record<string, unknown>>(
   return out as T;
 }
 
+/**
+ * The same rule for free text we keep or show (vCare's `msg` and `errors`, failure reasons,
+ * job logs, dead-letter entries): vCare may echo what it was sent ("Invalid card 4111…").
+ * Every run of 12 or more digits (spaces and hyphens allowed between them) becomes a masked
+ * card, and every known secret of the order (see `secretValues`) standing as a whole word
+ * becomes `[redacted]`.
+ */
+export function scrubText(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/\d(?:[ -]?\d){11,}/g, (run) => maskDigits(run.replace(/\D/g, '')));
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    out = out.replace(wholeWord(secret), REDACTED);
+  }
+  return out;
+}
+
+/** `scrubText` over vCare's `msg` and `errors` of an outcome-like value; other fields kept. */
+export function scrubMessages<
+  T extends { msg?: string | undefined; errors?: string[] | undefined },
+>(value: T, secrets: readonly string[]): T {
+  return {
+    ...value,
+    ...(value.msg !== undefined && { msg: scrubText(value.msg, secrets) }),
+    ...(value.errors !== undefined && { errors: value.errors.map((e) => scrubText(e, secrets)) }),
+  };
+}
+
+/**
+ * The plain values of a record's secret fields as strings to look for in free text: strings
+ * and numbers at any depth (security answers are lists of objects). Values shorter than 3
+ * characters are left out: they would match all over ordinary text and reveal little.
+ */
+export function secretValues(
+  record: Record<string, unknown>,
+  secretFields: readonly string[],
+): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      const text = String(value).trim();
+      if (text.length >= 3 && !isEncrypted(text)) found.add(text);
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (typeof value === 'object' && value !== null) {
+      Object.values(value).forEach(visit);
+    }
+  };
+  for (const field of secretFields) visit(record[field]);
+  return [...found];
+}
+
+function wholeWord(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g');
+}
+
+function maskDigits(digits: string): string {
+  return `•••• ${digits.slice(-4)}`;
+}
+
 function maskCard(value: unknown, cipher: Cipher | undefined): string {
   let plain: unknown = value;
   if (isEncrypted(value)) {
@@ -32,5 +91,5 @@ function maskCard(value: unknown, cipher: Cipher | undefined): string {
     }
   }
   const digits = String(plain).replace(/\D/g, '');
-  return digits.length >= 8 ? `•••• ${digits.slice(-4)}` : REDACTED;
+  return digits.length >= 8 ? maskDigits(digits) : REDACTED;
 }

@@ -42,7 +42,11 @@ export interface ExchangeEvent {
 export type CallResult = Outcome & { tokenRetries: number };
 
 export interface VcareClient {
-  /** Posts one action. Never throws for vCare or network trouble: the outcome says what happened. */
+  /**
+   * Posts one action. Never throws for vCare or network trouble: the outcome says what happened.
+   * Throws only before the request is sent (the token pool's Redis), so a throw is never an
+   * unknown outcome.
+   */
   call(
     module: VcareModule,
     body: Record<string, unknown>,
@@ -146,7 +150,9 @@ export function createVcareClient(options: VcareClientOptions): VcareClient {
           throw error;
         }
         const { outcome, token: fresh } = await exchange(module, body, token, signal);
-        if (fresh) await tokens.release(fresh);
+        // vCare has answered: a Redis error here must not hide that answer (the order would be
+        // retried, a second call). A token not returned is only a token lost.
+        if (fresh) await tokens.release(fresh).catch(() => {});
         if (outcome.class !== 'token') return { ...outcome, tokenRetries };
         if (tokenRetries >= maxTokenRetries) {
           return { ...outcome, class: 'transient', tokenRetries };

@@ -76,7 +76,13 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       .zpopmax(key)
       .exec();
     const popped = replies?.[1]?.[1] as string[] | undefined;
-    return popped?.[0] === undefined ? undefined : cipher.decrypt(popped[0]);
+    if (popped?.[0] === undefined) return undefined;
+    try {
+      return cipher.decrypt(popped[0]);
+    } catch {
+      // Released by a process with another DATA_KEY (mid-rotation): a token is cheap, drop it.
+      return takeShared();
+    }
   }
 
   function startAuthentications(): void {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { type Service, startService } from '../../src/service.ts';
 
@@ -33,6 +33,10 @@ export interface Harness {
 export interface HarnessOptions {
   env?: Record<string, string>;
   workers?: boolean;
+  /** The service's logger (e.g. one writing to a stream the test reads). @defaultValue silent */
+  logger?: Logger;
+  /** Another vCare for the workers (a test double answering oddly). @defaultValue the sandbox */
+  vcareBaseUrl?: string;
 }
 
 /**
@@ -69,12 +73,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const service = await startService({
     config,
-    logger: createLogger('silent'),
-    vcareBaseUrl: sandboxUrl,
+    logger: options.logger ?? createLogger('silent'),
+    vcareBaseUrl: options.vcareBaseUrl ?? sandboxUrl,
     api: true,
     workers: options.workers ?? true,
   });
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(options.env?.REDIS_URL ?? REDIS_URL);
   const url = service.url as string;
   return {
     url,

@@ -1,0 +1,37 @@
+import autocannon from 'autocannon';
+
+export interface Load {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+}
+
+export interface LoadResult {
+  /** Answered 2xx per second over the run. */
+  perSecond: number;
+  ok: number;
+  failed: number;
+}
+
+/**
+ * Drives `POST url` with autocannon from this process: a one-second warm-up (JIT, connection
+ * pools), then the measured run. Any non-2xx or connection error is counted as failed.
+ */
+export async function postLoad(load: Load): Promise<LoadResult> {
+  const options = {
+    url: load.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...load.headers },
+    body: load.body,
+    connections: load.connections,
+  };
+  await autocannon({ ...options, duration: 1 });
+  const result = await autocannon({ ...options, duration: load.seconds });
+  return {
+    perSecond: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    failed: result.non2xx + result.errors,
+  };
+}

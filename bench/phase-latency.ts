@@ -1,0 +1,56 @@
+import type { Bench } from './context.ts';
+import { measureDrain } from './drain.ts';
+import { startOursWorkers } from './ours.ts';
+import { drainTimeout } from './phase-workers.ts';
+import { countCalls, resetLedger, setFaults } from './sandbox-control.ts';
+
+export interface LatencyRun {
+  concurrency: number;
+  perSecond: number;
+  /** Little's law: concurrency / mean vCare latency. */
+  limit: number;
+  calls: number;
+  authenticate: number;
+  completed: number;
+  failed: number;
+}
+
+const meanLatencyMs = 200;
+
+/**
+ * Real-world vCare: the sandbox answers after 200 ms ± 50 (uniform). For each concurrency our
+ * workers (`npm run worker`, WORKER_CONCURRENCY) work off a batch; the rate between 10 % and
+ * 90 % done is compared with Little's law. The sandbox ledger counts every HTTP call of the
+ * run, /authenticate included, against the orders completed.
+ */
+export async function latencyPhase(
+  bench: Bench,
+  concurrency: number,
+  jobs: number,
+): Promise<LatencyRun> {
+  await setFaults(bench.sandbox.checked, { latency_ms: meanLatencyMs, jitter_ms: 50 });
+  await resetLedger(bench.sandbox.checked);
+  try {
+    const failedBefore = await bench.oursQueue.getFailedCount();
+    await bench.enqueueOurs(jobs);
+    const workers = await startOursWorkers(bench.ours, concurrency);
+    let drained: Awaited<ReturnType<typeof measureDrain>>;
+    try {
+      drained = await measureDrain(bench.oursQueue, jobs, drainTimeout(jobs), failedBefore);
+    } finally {
+      await workers.stop();
+    }
+    const calls = await countCalls(bench.sandbox.checked);
+    return {
+      concurrency,
+      perSecond: drained.perSecond,
+      limit: (concurrency * 1000) / meanLatencyMs,
+      calls: calls.total,
+      authenticate: calls.authenticate,
+      completed: calls.success,
+      failed: drained.failed,
+    };
+  } finally {
+    await setFaults(bench.sandbox.checked, {});
+  }
+}

@@ -1,0 +1,65 @@
+import { availableParallelism } from 'node:os';
+import { type Child, spawnNode, stopAll } from './children.ts';
+import { createBench } from './context.ts';
+import { benchOptions } from './options.ts';
+import { e2ePhase } from './phase-e2e.ts';
+import { intakePhase } from './phase-intake.ts';
+import { latencyPhase } from './phase-latency.ts';
+import { memoryPhase } from './phase-memory.ts';
+import { workerPhase } from './phase-workers.ts';
+import { deleteKeys, usedMemory } from './redis-memory.ts';
+import { figures, table } from './report.ts';
+
+/**
+ * `npm run bench [-- --quick]`: our service against bare BullMQ baselines, measured in the
+ * same run on this machine. Prints progress on stderr, the table on stdout, and one JSON
+ * object with every figure on the last line.
+ */
+const options = benchOptions(process.argv.slice(2));
+const started = performance.now();
+const progress = (message: string) =>
+  process.stderr.write(
+    `[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}\n`,
+  );
+
+const sandboxChild: Child = spawnNode('sandbox', ['bench/sandbox-process.ts'], {});
+let bench: ReturnType<typeof createBench> | undefined;
+try {
+  const sandbox = JSON.parse(await sandboxChild.firstLine()) as { checked: string; floor: string };
+  bench = createBench(options, sandbox);
+  const memoryBaseline = await usedMemory(bench.redis);
+
+  progress('intake: single orders, then batches of 500');
+  const intake = await intakePhase(bench);
+  progress('workers, fast vCare: floor, auth-per-call, ours');
+  const { oursWorkers, ...workers } = await workerPhase(bench);
+  progress('end-to-end latency at half our maximum');
+  const e2e = await e2ePhase(bench, workers.ours.perSecond);
+  progress(`Redis memory up to ${options.memoryOrders} completed orders`);
+  const completed = options.workerJobs + e2e.orders;
+  const memory = await memoryPhase(bench, completed, memoryBaseline);
+  await oursWorkers.stop();
+  progress('real-world vCare (200 ± 50 ms) at concurrency 100');
+  const c100 = await latencyPhase(bench, 100, options.latencyJobs.c100);
+  progress('real-world vCare (200 ± 50 ms) at concurrency 300');
+  const c300 = await latencyPhase(bench, 300, options.latencyJobs.c300);
+
+  const measured = {
+    cores: availableParallelism(),
+    seconds: (performance.now() - started) / 1000,
+    intake,
+    workers,
+    e2e,
+    memory,
+    latency: [c100, c300] as [typeof c100, typeof c300],
+  };
+  const flat = figures(measured);
+  console.log(table(measured, flat));
+  console.log(JSON.stringify(flat));
+} finally {
+  await stopAll();
+  if (bench) {
+    await deleteKeys(bench.redis, `${bench.keyPattern}*`);
+    await bench.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../log.ts';
+
+// Probes and Bull Board's polling would drown everything else at info.
+const QUIET = /^\/(healthz|readyz|metrics|admin\/queues\/(api|static)\/)/;
+
+/**
+ * One log line per HTTP request once it ends: `requestId` (the caller's `X-Request-Id` when it
+ * is a plain token, else a new one, echoed back), method, path without its query, status,
+ * duration. Never headers or bodies: those carry keys and secrets.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    res.locals.requestId = requestId;
+    const path = req.originalUrl.split('?')[0] ?? '/';
+    res.on('close', () => {
+      const fields = {
+        requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(!res.writableFinished && { aborted: true }),
+      };
+      if (res.statusCode >= 500) logger.error(fields, 'request failed');
+      else if (QUIET.test(path)) logger.debug(fields, 'request');
+      else logger.info(fields, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,39 @@
+import type { Job } from 'bullmq';
+import { findAction } from '../src/actions/registry.ts';
+import type { Logger } from '../src/log.ts';
+import type { OrderJobData } from '../src/queue/job-data.ts';
+import { isEncrypted } from '../src/security/cipher.ts';
+import { scrubFields } from '../src/security/scrub.ts';
+
+/**
+ * A `completed` listener for the order workers: replaces the secret fields of a completed
+ * order's job data by the scrubbed marker and notes `meta.secrets_scrubbed_at`.
+ *
+ * It runs after BullMQ has stored the result, so a crash can never cost the order (scrubbing
+ * inside the processor would, if the process died before the job completed: the rerun would
+ * find no secrets). The price is a small window in which a crash leaves the completed job with
+ * its secrets still encrypted. One `updateData` round trip per order.
+ */
+export function scrubCompletedOrder(logger: Logger): (job: Job) => void {
+  return (job) => {
+    const data = job.data as Partial<OrderJobData> | undefined;
+    if (!data?.order || job.opts.removeOnComplete === true) return;
+    // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
+    const action = findAction(job.name) ?? findAction(String(data.order.action));
+    const encrypted = Object.keys(data.order).filter((f) => isEncrypted(data.order?.[f]));
+    const fields = [...new Set([...(action?.secretFields ?? []), ...encrypted])];
+    const { record, scrubbed } = scrubFields(data.order, fields);
+    if (scrubbed.length === 0) return;
+    const next = {
+      ...data,
+      order: record,
+      meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
+    };
+    void job.updateData(next).catch((error: unknown) => {
+      logger.warn(
+        { err: { message: (error as Error).message }, queue: job.queueName, jobId: job.id },
+        'could not scrub the secrets of a completed order (they stay encrypted)',
+      );
+    });
+  };
+}
