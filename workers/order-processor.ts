@@ -78,9 +78,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     const data = parsed.data as OrderJobData;
     const interrupted = interruptedRun(job, deps.maxStalls ?? 1);
     if (interrupted) return deadLetter(job, data, interrupted.reason, interrupted.error);
-    // Bull Board's Duplicate names the copy by the *displayed* name ("action · enrollment"):
-    // fall back to the action the order itself carries (checked at intake).
-    const action = findAction(job.name) ?? findAction(String(data.order.action));
+    const action = actionOf(job, data);
     if (!action) {
       return deadLetter(job, data, 'permanent_error', {
         class: 'permanent',
@@ -197,7 +195,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       await deps.onSettled({
         queue: job.queueName,
         jobId: job.id as string,
-        action: job.name,
+        action: actionOf(job, data)?.name ?? job.name,
         enrollmentId: data?.order.enrollment_id ?? '',
         meta: data?.meta,
         at: new Date().toISOString(),
@@ -224,7 +222,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     const id = await writeDeadLetter(deps.deadLetters, {
       source_queue: job.queueName,
       source_job_id: job.id as string,
-      action: job.name,
+      action: actionOf(job, data)?.name ?? job.name,
       enrollment_id: data?.order.enrollment_id ?? '',
       payload: data ?? {
         order: { action: job.name, enrollment_id: '' },
@@ -243,6 +241,14 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     await settled(job, data, { state: 'dead_lettered', reason, error, deadLetterId: id });
     throw new UnrecoverableError(`dead-lettered (${reason}): ${describeOutcome(error)}`);
   }
+}
+
+/**
+ * The job's vCare action. Bull Board's Duplicate names the copy by the *displayed* name
+ * ("action · enrollment"), so fall back to the action the order itself carries (checked at intake).
+ */
+function actionOf(job: Job, data: OrderJobData | undefined): ActionDefinition | undefined {
+  return findAction(job.name) ?? findAction(String(data?.order.action));
 }
 
 function attemptRecord(error: FinalError): AttemptRecord {

@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { type Service, startService } from '../src/service.ts';
+import { eventually, type Harness, startHarness } from './support/harness.ts';
+
+// A redis-server of this file's own: the shared one on 6379 serves every other test file.
+let port: number;
+let redisProcess: ChildProcess | undefined;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port: free } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return free;
+}
+
+async function startRedis(): Promise<void> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  redisProcess = child;
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {});
+  await eventually(
+    async () => {
+      try {
+        if (probe.status !== 'ready') await probe.connect();
+        return (await probe.ping()) === 'PONG' ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    { what: 'redis-server to answer' },
+  );
+  probe.disconnect();
+}
+
+async function stopRedis(): Promise<void> {
+  const child = redisProcess;
+  if (!child || child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function readiness(url: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+});
+afterAll(async () => {
+  await stopRedis();
+});
+
+describe('/readyz', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('turns unready while Redis is down and ready again once it is back', async () => {
+    expect(await readiness(h.url)).toEqual({ status: 200, body: { redis: true, workers: true } });
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+
+    await stopRedis();
+    const down = await eventually(
+      async () => {
+        const r = await readiness(h.url);
+        return r.status === 503 ? r : undefined;
+      },
+      { what: '/readyz to answer 503' },
+    );
+    expect(down.body).toMatchObject({ redis: false });
+    // Alive all along: liveness must not restart a process that only waits for Redis.
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    // A scrape still answers: queue depths keep their last sample.
+    expect((await fetch(`${h.url}/metrics`)).status).toBe(200);
+
+    await startRedis();
+    const up = await eventually(
+      async () => {
+        const r = await readiness(h.url);
+        return r.status === 200 ? r : undefined;
+      },
+      { what: '/readyz to answer 200 again' },
+    );
+    expect(up.body).toEqual({ redis: true, workers: true });
+
+    // Let every worker's blocking connection register again before the harness closes them:
+    // BullMQ's close waits on a connection still reconnecting.
+    const queues = (h.service.workers?.workers ?? []).map(
+      (w) => new Queue(w.name, { connection: h.redis, prefix: h.prefix }),
+    );
+    await eventually(
+      async () => {
+        const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
+        return counts.every((n) => n >= 1) ? true : undefined;
+      },
+      { what: 'workers to reconnect' },
+    );
+    await Promise.all(queues.map((q) => q.close()));
+  });
+});
+
+describe('a workers-only process', () => {
+  let service: Service;
+  beforeAll(async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      QUEUE_PREFIX: `t${randomBytes(6).toString('hex')}`,
+      WORKER_HEALTH_PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    service = await startService({
+      config,
+      logger: createLogger('silent'),
+      vcareBaseUrl: 'http://127.0.0.1:9',
+      api: false,
+      workers: true,
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('serves /healthz, /readyz and /metrics on WORKER_HEALTH_PORT and nothing else', async () => {
+    expect(service.url).toBeUndefined();
+    const base = service.health?.url as string;
+    expect(base).toBeDefined();
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(await readiness(base)).toEqual({ status: 200, body: { redis: true, workers: true } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('# TYPE orders_finished_total counter');
+    expect(metrics).toContain('queue_jobs{queue="enrollment",state="waiting"} 0');
+    expect((await fetch(`${base}/v1/orders`)).status).toBe(404);
+  });
+});
