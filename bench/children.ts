@@ -69,7 +69,10 @@ export function spawnNode(
       running.delete(child);
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');
-      const late = await Promise.race([exited.then(() => false), delay(10_000, true)]);
+      const late = await Promise.race([
+        exited.then(() => false),
+        delay(10_000, true, { ref: false }),
+      ]);
       if (late) {
         proc.kill('SIGKILL');
         await exited;

@@ -36,6 +36,9 @@ function env(setup: OursSetup, extra: Record<string, string>): Record<string, st
     ADMIN_PASSWORD: 'bench-admin-password',
     DATA_KEY: setup.dataKey,
     CALLBACK_SECRET: 'bench-callback-secret-0123456789',
+    // The children get no inherited environment: a cap toward vCare set for the bench run
+    // must reach our workers (unset, as by default, runs uncapped).
+    ...(process.env.VCARE_MAX_RPS ? { VCARE_MAX_RPS: process.env.VCARE_MAX_RPS } : {}),
     ...extra,
   };
 }
@@ -45,7 +48,7 @@ export async function startOursApi(setup: OursSetup): Promise<{ url: string; chi
   const port = await freePort();
   const child = spawnNode(
     'api',
-    ['src/main.ts', 'api'],
+    [...profile, 'src/main.ts', 'api'],
     env(setup, { PORT: String(port) }),
     'ignore',
   );
@@ -65,4 +68,24 @@ export async function startOursWorkers(setup: OursSetup, concurrency: number): P
   );
   await waitForHttp(`http://127.0.0.1:${port}/readyz`, child);
   return child;
+}
+
+/**
+ * `processes` worker processes sharing `concurrency` (WORKER_CONCURRENCY is per process), as
+ * one deploys on a machine with that many cores; resolves once all are ready.
+ */
+export async function startOursWorkerGroup(
+  setup: OursSetup,
+  concurrency: number,
+  processes: number,
+): Promise<{ stop(): Promise<void> }> {
+  const each = Math.ceil(concurrency / processes);
+  const children = await Promise.all(
+    Array.from({ length: processes }, () => startOursWorkers(setup, each)),
+  );
+  return {
+    async stop() {
+      await Promise.all(children.map((child) => child.stop()));
+    },
+  };
 }

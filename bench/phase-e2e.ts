@@ -4,7 +4,10 @@ import { startOursApi } from './ours.ts';
 
 export interface E2eFigures {
   ratePerSecond: number;
+  /** Orders measured (completed, with both timestamps). */
   orders: number;
+  /** Orders accepted in all, warm-up included. */
+  accepted: number;
   p50: number;
   p99: number;
 }
@@ -19,13 +22,14 @@ export async function e2ePhase(bench: Bench, maxPerSecond: number): Promise<E2eF
   try {
     const rate = Math.max(1, Math.round(maxPerSecond / 2));
     // Warm-up: JIT and keep-alive connections, not measured.
-    await pacedOrders(api.url, rate, 0.5);
+    const warmUp = await pacedOrders(api.url, rate, 0.5);
     const ids = await pacedOrders(api.url, rate, bench.options.e2eSeconds);
     await settled(bench.oursQueue, 60_000);
     const latencies = await completionLatencies(bench.oursQueue, ids);
     return {
       ratePerSecond: rate,
       orders: latencies.length,
+      accepted: warmUp.length + ids.length,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
     };

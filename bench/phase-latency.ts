@@ -1,6 +1,6 @@
 import type { Bench } from './context.ts';
 import { measureDrain } from './drain.ts';
-import { startOursWorkers } from './ours.ts';
+import { startOursWorkerGroup } from './ours.ts';
 import { drainTimeout } from './phase-workers.ts';
 import { countCalls, resetLedger, setFaults } from './sandbox-control.ts';
 
@@ -13,27 +13,36 @@ export interface LatencyRun {
   authenticate: number;
   completed: number;
   failed: number;
+  /** What the sandbox measured: mean answer time and most calls in flight at once. */
+  meanLatencyMs: number;
+  peakInFlight: number;
 }
 
-const meanLatencyMs = 200;
+const vcareLatencyMs = 200;
 
 /**
  * Real-world vCare: the sandbox answers after 200 ms ± 50 (uniform). For each concurrency our
- * workers (`npm run worker`, WORKER_CONCURRENCY) work off a batch; the rate between 10 % and
- * 90 % done is compared with Little's law. The sandbox ledger counts every HTTP call of the
- * run, /authenticate included, against the orders completed.
+ * workers (`npm run worker`, one process per core sharing the concurrency) work off a batch;
+ * the rate between 10 % and 90 % done is compared with Little's law. The sandbox ledger counts
+ * every HTTP call of the run, /authenticate included, against the orders completed. The token
+ * pool is warm, as in a running deployment (workers hand their tokens on at shutdown).
  */
 export async function latencyPhase(
   bench: Bench,
   concurrency: number,
   jobs: number,
 ): Promise<LatencyRun> {
-  await setFaults(bench.sandbox.checked, { latency_ms: meanLatencyMs, jitter_ms: 50 });
+  // Reset first: it also clears the faults.
   await resetLedger(bench.sandbox.checked);
+  await setFaults(bench.sandbox.checked, { latency_ms: vcareLatencyMs, jitter_ms: 50 });
   try {
     const failedBefore = await bench.oursQueue.getFailedCount();
     await bench.enqueueOurs(jobs);
-    const workers = await startOursWorkers(bench.ours, concurrency);
+    const workers = await startOursWorkerGroup(
+      bench.ours,
+      concurrency,
+      bench.options.workerProcesses,
+    );
     let drained: Awaited<ReturnType<typeof measureDrain>>;
     try {
       drained = await measureDrain(bench.oursQueue, jobs, drainTimeout(jobs), failedBefore);
@@ -44,11 +53,13 @@ export async function latencyPhase(
     return {
       concurrency,
       perSecond: drained.perSecond,
-      limit: (concurrency * 1000) / meanLatencyMs,
+      limit: (concurrency * 1000) / vcareLatencyMs,
       calls: calls.total,
       authenticate: calls.authenticate,
       completed: calls.success,
       failed: drained.failed,
+      meanLatencyMs: calls.meanLatencyMs,
+      peakInFlight: calls.peakInFlight,
     };
   } finally {
     await setFaults(bench.sandbox.checked, {});

@@ -1,6 +1,6 @@
 import type { Bench } from './context.ts';
 import { settled } from './e2e.ts';
-import { countKeys, usedMemory } from './redis-memory.ts';
+import { countKeys, keysBytes, usedMemory } from './redis-memory.ts';
 
 export interface MemoryFigures {
   /** Completed orders at each reading. */
@@ -9,6 +9,8 @@ export interface MemoryFigures {
   mb: [number, number];
   /** Keys of our prefix at the last reading. */
   keys: number;
+  /** MEMORY USAGE of those keys, MB: the prefix alone, unmoved by other clients. */
+  prefixMb: number;
 }
 
 const MB = 1024 * 1024;
@@ -28,6 +30,7 @@ export async function memoryPhase(
   const checkpoints = [Math.round(target / 2), target] as const;
   let done = completedSoFar;
   const readings: number[] = [];
+  const pattern = `{${bench.ours.queuePrefix}}*`;
   for (const checkpoint of checkpoints) {
     const add = Math.max(0, checkpoint - done);
     await bench.enqueueOurs(add);
@@ -38,6 +41,7 @@ export async function memoryPhase(
   return {
     orders: [Math.max(checkpoints[0], completedSoFar), done],
     mb: [(readings[0] ?? 0) / MB, (readings[1] ?? 0) / MB],
-    keys: await countKeys(bench.redis, `{${bench.ours.queuePrefix}}*`),
+    keys: await countKeys(bench.redis, pattern),
+    prefixMb: (await keysBytes(bench.redis, pattern)) / MB,
   };
 }

@@ -29,3 +29,20 @@ export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== '0');
 }
+
+/** Sum of MEMORY USAGE over the keys matching `pattern`: what they hold, whoever else uses Redis. */
+export async function keysBytes(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let bytes = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key);
+    for (const [error, size] of (await pipeline.exec()) ?? []) {
+      if (!error && typeof size === 'number') bytes += size;
+    }
+  } while (cursor !== '0');
+  return bytes;
+}

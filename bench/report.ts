@@ -7,6 +7,8 @@ import type { WorkerFigures } from './phase-workers.ts';
 export interface Measured {
   cores: number;
   seconds: number;
+  /** 1-minute load average at the start and the end (other work on the machine skews figures). */
+  load: [number, number];
   intake: IntakeFigures;
   workers: Omit<WorkerFigures, 'oursWorkers'>;
   e2e: E2eFigures;
@@ -44,6 +46,7 @@ export function figures(m: Measured): Record<string, number> {
     e2e_rate_per_s: m.e2e.ratePerSecond,
     e2e_orders: m.e2e.orders,
     redis_mb_after_100k: round(m.memory.mb[1]),
+    redis_prefix_mb_after_100k: round(m.memory.prefixMb),
     redis_mb_after_half: round(m.memory.mb[0]),
     redis_orders_completed: m.memory.orders[1],
     redis_prefix_keys: m.memory.keys,
@@ -56,6 +59,8 @@ export function figures(m: Measured): Record<string, number> {
     intake_failed: m.intake.failed,
     cores: m.cores,
     duration_s: round(m.seconds, 0),
+    load_avg_start: round(m.load[0]),
+    load_avg_end: round(m.load[1]),
   };
 }
 
@@ -126,7 +131,7 @@ export function table(m: Measured, f: Record<string, number>): string {
       `Redis MB after ${n(m.memory.orders[0])} / ${n(m.memory.orders[1])} orders`,
       `${f.redis_mb_after_half} / ${f.redis_mb_after_100k}`,
       '—',
-      `${n(m.memory.keys)} keys`,
+      `${n(m.memory.keys)} keys, ${round(m.memory.prefixMb)} MB`,
       'bounded',
       m.memory.mb[1] <= Math.max(m.memory.mb[0] * 1.25, 1),
     ],
@@ -140,6 +145,6 @@ export function table(m: Measured, f: Record<string, number>): string {
     widths.map((w) => '-'.repeat(w)).join('-|-'),
     ...cells.map(line),
     '',
-    `${m.cores} cores, ${n(m.seconds)} s; failed orders: ${f.orders_failed}, failed intake requests: ${f.intake_failed}`,
+    `${m.cores} cores, load average ${f.load_avg_start} → ${f.load_avg_end}, ${n(m.seconds)} s; failed orders: ${f.orders_failed}, failed intake requests: ${f.intake_failed}`,
   ].join('\n');
 }

@@ -1,7 +1,8 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { type Child, spawnNode, stopAll } from './children.ts';
 import { createBench } from './context.ts';
 import { benchOptions } from './options.ts';
+import { startOursWorkerGroup } from './ours.ts';
 import { e2ePhase } from './phase-e2e.ts';
 import { intakePhase } from './phase-intake.ts';
 import { latencyPhase } from './phase-latency.ts';
@@ -17,6 +18,7 @@ import { figures, table } from './report.ts';
  */
 const options = benchOptions(process.argv.slice(2));
 const started = performance.now();
+const loadAtStart = loadavg()[0] ?? 0;
 const progress = (message: string) =>
   process.stderr.write(
     `[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}\n`,
@@ -24,6 +26,21 @@ const progress = (message: string) =>
 
 const sandboxChild: Child = spawnNode('sandbox', ['bench/sandbox-process.ts'], {});
 let bench: ReturnType<typeof createBench> | undefined;
+
+async function cleanUp(): Promise<void> {
+  await stopAll();
+  if (bench) {
+    await deleteKeys(bench.redis, `${bench.keyPattern}*`);
+    await bench.close();
+    bench = undefined;
+  }
+}
+// Interrupted: still stop the children and remove this run's keys.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUp().finally(() => process.exit(130));
+  });
+}
 try {
   const sandbox = JSON.parse(await sandboxChild.firstLine()) as { checked: string; floor: string };
   bench = createBench(options, sandbox);
@@ -35,10 +52,13 @@ try {
   const { oursWorkers, ...workers } = await workerPhase(bench);
   progress('end-to-end latency at half our maximum');
   const e2e = await e2ePhase(bench, workers.ours.perSecond);
-  progress(`Redis memory up to ${options.memoryOrders} completed orders`);
-  const completed = options.workerJobs + e2e.orders;
-  const memory = await memoryPhase(bench, completed, memoryBaseline);
   await oursWorkers.stop();
+  progress(`Redis memory up to ${options.memoryOrders} completed orders`);
+  // Concurrency 300 at latency 0: also fills the token pool a 300-wide deployment holds.
+  const memoryWorkers = await startOursWorkerGroup(bench.ours, 300, options.workerProcesses);
+  const completed = options.workerJobs + e2e.accepted;
+  const memory = await memoryPhase(bench, completed, memoryBaseline);
+  await memoryWorkers.stop();
   progress('real-world vCare (200 ± 50 ms) at concurrency 100');
   const c100 = await latencyPhase(bench, 100, options.latencyJobs.c100);
   progress('real-world vCare (200 ± 50 ms) at concurrency 300');
@@ -46,6 +66,7 @@ try {
 
   const measured = {
     cores: availableParallelism(),
+    load: [loadAtStart, loadavg()[0] ?? 0] as [number, number],
     seconds: (performance.now() - started) / 1000,
     intake,
     workers,
@@ -53,13 +74,10 @@ try {
     memory,
     latency: [c100, c300] as [typeof c100, typeof c300],
   };
+  progress('done; cleaning up');
   const flat = figures(measured);
   console.log(table(measured, flat));
   console.log(JSON.stringify(flat));
 } finally {
-  await stopAll();
-  if (bench) {
-    await deleteKeys(bench.redis, `${bench.keyPattern}*`);
-    await bench.close();
-  }
+  await cleanUp();
 }

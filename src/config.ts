@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseRedisUrl } from './queue/redis-url.ts';
 import { retryOverridesSchema } from './queue/retry-policy.ts';
 
 /** Raised when the environment cannot make a valid configuration; names the variable. */
@@ -30,8 +31,11 @@ const nonEmpty = z.string().min(1);
 
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
-  /** Unset: redis://127.0.0.1:6379, started locally by `npm start` when nothing answers there. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /**
+   * Unset: redis://127.0.0.1:6379, started locally by `npm start` when nothing answers there.
+   * Also `redis+cluster://…` and `redis+sentinel://…` (src/queue/redis-url.ts).
+   */
+  REDIS_URL: z.string().superRefine(redisUrlIssue).optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
@@ -48,6 +52,16 @@ const envSchema = z.object({
   VCARE_SOURCE: nonEmpty.default('API'),
   /** Per vCare call; past it the outcome is unknown (the request may have been acted on). */
   VCARE_TIMEOUT_MS: int(100, 600_000).default(20_000),
+  /** vCare calls started per second across all workers and queues; unset = no cap. */
+  VCARE_MAX_RPS: int(1, 100_000).optional(),
+  /** Circuit breaker: vCare failures are counted over this sliding window. */
+  VCARE_CIRCUIT_WINDOW_MS: int(100, 3_600_000).default(10_000),
+  /** Circuit breaker: fewer calls than this in the window never open it. */
+  VCARE_CIRCUIT_MIN_CALLS: int(1, 1_000_000).default(20),
+  /** Circuit breaker: it opens when at least this share of the window's calls failed. */
+  VCARE_CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Circuit breaker: while open, one probe call goes to vCare this often. */
+  VCARE_CIRCUIT_PROBE_INTERVAL_MS: int(100, 3_600_000).default(10_000),
   WORKER_CONCURRENCY: int(1, 5000).default(50),
   /** Total tries per order for transient faults (token faults do not count). */
   JOB_ATTEMPTS: int(1, 100).default(8),
@@ -191,6 +205,14 @@ function developmentDataKey(): string {
     mkdirSync('.data', { recursive: true });
     writeFileSync(file, key, { mode: 0o600 });
     return key;
+  }
+}
+
+function redisUrlIssue(url: string, ctx: z.RefinementCtx): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
 }
 

@@ -28,6 +28,7 @@ export type {
 } from './actions/action.ts';
 export { actions, findAction } from './actions/registry.ts';
 export { type FieldIssue, type Validation, validateOrder } from './actions/validate.ts';
+export type { ChainEnqueueResult, ChainStep } from './queue/chain-producer.ts';
 export { MAX_IDEMPOTENCY_KEY_LENGTH } from './queue/idempotency-key.ts';
 export type { OrderJobData, OrderMeta } from './queue/job-data.ts';
 export { ORDER_QUEUES } from './queue/names.ts';
@@ -39,6 +40,6 @@ export {
   type Producer,
   type ProducerOptions,
 } from './queue/producer.ts';
-export { createRedis, type RedisRole } from './queue/redis.ts';
+export { createRedis, type RedisClient, type RedisRole } from './queue/redis.ts';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queue/retry-policy.ts';
 export { type Cipher, createCipher } from './security/cipher.ts';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { Logger } from './log.ts';
+import { parseRedisUrl } from './queue/redis-url.ts';
 
 async function answers(url: string): Promise<boolean> {
   const probe = new Redis(url, {
@@ -24,13 +25,14 @@ async function answers(url: string): Promise<boolean> {
 /**
  * `npm start` convenience: when no REDIS_URL is configured and nothing answers on the default
  * port, run `redis-server` from PATH with data under `.data/` (AOF on, `noeviction` as BullMQ
- * requires). The server is our child and stops with us.
+ * requires). The server is our child and stops with us. A Cluster or Sentinel URL is never
+ * started locally: those are someone's deployment.
  */
 export async function ensureLocalRedis(
   url: string,
   logger: Logger,
 ): Promise<(() => void) | undefined> {
-  if (await answers(url)) return undefined;
+  if (parseRedisUrl(url).kind !== 'standalone' || (await answers(url))) return undefined;
   const port = new URL(url).port || '6379';
   mkdirSync('.data', { recursive: true });
   const child = spawn(

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { CIRCUIT_STATE_VALUE } from '../workers/circuit.ts';
 import { type Maintenance, startMaintenance } from '../workers/start-maintenance.ts';
 import { startWorkers, type Workers } from '../workers/start-workers.ts';
 import { createApp } from './api/app.ts';
@@ -134,6 +134,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
       maxStalls: env.WORKER_MAX_STALLS,
+      maxRps: env.VCARE_MAX_RPS,
+      circuit: {
+        windowMs: env.VCARE_CIRCUIT_WINDOW_MS,
+        minCalls: env.VCARE_CIRCUIT_MIN_CALLS,
+        failureRatio: env.VCARE_CIRCUIT_FAILURE_RATIO,
+        probeIntervalMs: env.VCARE_CIRCUIT_PROBE_INTERVAL_MS,
+      },
       onSettled: async (event) => {
         metrics.recordOrderFinished(event.queue, event.state);
         if (event.reason) metrics.recordDeadLetter(event.queue, event.reason);
@@ -142,6 +149,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       },
       callbacks: { secret: env.CALLBACK_SECRET, logger, metrics },
     });
+    const circuit = workers.circuit;
+    metrics.watchCircuit(async () => CIRCUIT_STATE_VALUE[await circuit.read()]);
     maintenance = await startMaintenance({
       redis: workerRedis,
       prefix: config.queuePrefix,
@@ -204,6 +213,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       }
       await health?.close();
       await workers?.close();
+      // No call in flight any more: leave this process's tokens to the next one.
+      await client?.tokens.spill().catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not hand the vCare tokens to the shared pool');
+      });
       await maintenance?.close();
       await producer.close();
       await deadLetters.close();
@@ -221,5 +234,3 @@ function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server
     );
   });
 }
-
-export type { Redis };

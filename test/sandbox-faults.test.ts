@@ -212,6 +212,7 @@ describe('sandbox ledger and control API', () => {
     expect(ledger.calls).toEqual([
       {
         at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        done_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         path: '/authenticate',
         action: null,
         enrollment_id: null,
@@ -220,6 +221,8 @@ describe('sandbox ledger and control API', () => {
       },
       {
         at: expect.any(String),
+        // Dropped: done when the connection was cut, though nothing was answered.
+        done_at: expect.any(String),
         path: '/customer',
         action: 'create_customer_prepaid',
         enrollment_id: id,

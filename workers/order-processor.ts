@@ -16,6 +16,9 @@ import { scrubMessages, scrubText, secretValues } from '../src/security/redact.t
 import { scrubbedFields } from '../src/security/scrub.ts';
 import { decryptFields } from '../src/security/secret-fields.ts';
 import type { CallResult, VcareClient } from '../src/vcare/client.ts';
+import type { CallGate } from './call-gate.ts';
+import { chainCancellation } from './chain-guard.ts';
+import { vcareHealth } from './circuit.ts';
 import { describeOutcome, TransientVcareError } from './errors.ts';
 import { clearSending, interruptedRun, markSending } from './sending-marker.ts';
 
@@ -26,6 +29,11 @@ export interface OrderProcessorDeps {
   /** The order queues, to read a job's attempt log when it is dead-lettered. */
   queues: ReadonlyMap<string, Queue>;
   logger: Logger;
+  /**
+   * Lets each call to vCare through: one job per enrollment at a time, VCARE_MAX_RPS, and the
+   * circuit breaker. A job held back waits without spending an attempt.
+   */
+  gate: CallGate;
   /**
    * Told once an order is final, before the job moves (metrics, status callbacks). Awaited;
    * an error is logged and never changes the order's fate.
@@ -52,20 +60,26 @@ export interface OrderResult {
  * UnrecoverableError (failed for good), as `verdictFor` (retry-policy.ts) says. Token faults
  * never reach here: the client retries them with fresh tokens inside the same attempt. A
  * side-effecting order marks its job as sending before the call (sending-marker.ts), so a
- * rerun after a crash or a lost lock dead-letters it instead of sending it again.
+ * rerun after a crash or a lost lock dead-letters it instead of sending it again. The call
+ * goes through the gate (call-gate.ts): a job whose enrollment is busy, or that meets an open
+ * circuit or a full VCARE_MAX_RPS second, is moved back without spending an attempt, and so
+ * is one whose call failed while the circuit is open.
  */
 export function createOrderProcessor(deps: OrderProcessorDeps) {
   return async function processOrder(
     job: Job,
-    _token?: string,
+    token?: string,
     signal?: AbortSignal,
   ): Promise<OrderResult> {
-    const log = deps.logger.child({
-      queue: job.queueName,
-      jobId: job.id,
-      action: job.name,
-      attempt: job.attemptsMade + 1,
-    });
+    // Made on the first line logged: a child logger per job was a measurable cost per order.
+    let child: Logger | undefined;
+    const log = () =>
+      (child ??= deps.logger.child({
+        queue: job.queueName,
+        jobId: job.id,
+        action: job.name,
+        attempt: job.attemptsMade + 1,
+      }));
 
     const parsed = orderJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -76,6 +90,12 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       });
     }
     const data = parsed.data as OrderJobData;
+    // A chain step after a discarded (or removed) one fails without calling vCare.
+    const cancelled = await chainCancellation(job, data);
+    if (cancelled) {
+      log().info({ reason: cancelled.message }, 'chain step cancelled');
+      throw cancelled;
+    }
     const interrupted = interruptedRun(job, deps.maxStalls ?? 1);
     if (interrupted) return deadLetter(job, data, interrupted.reason, interrupted.error);
     const action = actionOf(job, data);
@@ -89,38 +109,61 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     const order = openOrder(action, data.order);
     if ('error' in order) return deadLetter(job, data, 'permanent_error', order.error);
     const idempotency = action.idempotency(order.value);
-    // Before the request can leave: a rerun of this attempt after a crash must not resend.
-    if (idempotency === 'side-effecting') await markSending(job);
+    // Before the sending mark: a job sent back from here has sent nothing, and keeps its
+    // attemptsMade, so its rerun must not find a mark of this attempt.
+    const pass = await deps.gate.enter(job, token, order.value.enrollment_id);
+    let answered = false;
+    try {
+      // Before the request can leave: a rerun of this attempt after a crash must not resend.
+      if (idempotency === 'side-effecting') await markSending(job);
 
-    // vCare may echo what it was sent in msg/errors: scrub before anything keeps or logs them.
-    const outcome = scrubMessages(
-      await callVcare(action, order.value, signal),
-      secretValues(order.value, action.secretFields),
-    );
-    const final: FinalError = {
-      class: outcome.class,
-      cause: outcome.cause,
-      msg_code: outcome.msgCode,
-      msg: outcome.msg,
-      errors: outcome.errors,
-    };
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const verdict = verdictFor(outcome.class, idempotency, lastAttempt);
-    if (verdict === 'complete') {
-      log.debug(
-        { msg_code: outcome.msgCode, token_retries: outcome.tokenRetries },
-        'order completed',
+      // vCare may echo what it was sent in msg/errors: scrub before anything keeps or logs them.
+      const outcome = scrubMessages(
+        await callVcare(action, order.value, signal),
+        secretValues(order.value, action.secretFields),
       );
-      const result = { msg_code: outcome.msgCode, msg: outcome.msg, data: outcome.data };
-      await settled(job, data, { state: 'completed', result });
-      return result;
+      const health = vcareHealth(outcome);
+      answered = health === 'answered';
+      const vcareDown = health === 'failed' && (await pass.failed());
+      const final: FinalError = {
+        class: outcome.class,
+        cause: outcome.cause,
+        msg_code: outcome.msgCode,
+        msg: outcome.msg,
+        errors: outcome.errors,
+      };
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const verdict = verdictFor(outcome.class, idempotency, lastAttempt);
+      if (verdict === 'complete') {
+        if (deps.logger.isLevelEnabled('debug')) {
+          log().debug(
+            { msg_code: outcome.msgCode, token_retries: outcome.tokenRetries },
+            'order completed',
+          );
+        }
+        const result = { msg_code: outcome.msgCode, msg: outcome.msg, data: outcome.data };
+        await settled(job, data, { state: 'completed', result });
+        return result;
+      }
+      if (vcareDown && (verdict === 'retry' || verdict === 'attempts_exhausted')) {
+        // The circuit is open: this failure is vCare's outage, not the order's; no attempt spent.
+        // The call still happened: its record tells an operator (and whoever audits a double
+        // effect) that an idempotent order may have acted before it ran again.
+        if (idempotency === 'side-effecting') await clearSending(job);
+        await job.log(JSON.stringify(attemptRecord(final)));
+        log().debug({ outcome: final }, 'vCare call failed while the circuit is open; held back');
+        return await pass.holdBack();
+      }
+      if (verdict !== 'retry') return deadLetter(job, data, verdict, final);
+      // Only a transient outcome retries a side-effecting order: vCare did not act.
+      if (idempotency === 'side-effecting') await clearSending(job);
+      await job.log(JSON.stringify(attemptRecord(final)));
+      log().warn({ outcome: final }, 'vCare call failed, will retry');
+      throw new TransientVcareError(outcome);
+    } finally {
+      // After the outcome is handled: the next job of this enrollment sees it settled.
+      await pass.leave(answered);
     }
-    if (verdict !== 'retry') return deadLetter(job, data, verdict, final);
-    // Only a transient outcome retries a side-effecting order: vCare did not act.
-    if (idempotency === 'side-effecting') await clearSending(job);
-    await job.log(JSON.stringify(attemptRecord(final)));
-    log.warn({ outcome: final }, 'vCare call failed, will retry');
-    throw new TransientVcareError(outcome);
   };
 
   /**

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.ts';
 import { MAINTENANCE_QUEUE } from '../src/queue/names.ts';
+import type { RedisClient } from '../src/queue/redis.ts';
 import { sweepExpiredSecrets } from '../src/queue/secret-sweep.ts';
 import type { Cipher } from '../src/security/cipher.ts';
 
@@ -10,7 +10,7 @@ export const SECRET_SWEEP = 'sweep-expired-secrets';
 
 export interface MaintenanceOptions {
   /** A worker-role connection (`maxRetriesPerRequest: null`). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   deadLetters: Queue;
   orderQueues: Iterable<Queue>;

@@ -1,8 +1,8 @@
 import { type MinimalJob, type Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.ts';
 import { CALLBACK_QUEUE, DEAD_LETTER_QUEUE, ORDER_QUEUES } from '../src/queue/names.ts';
 import type { OrderSettled } from '../src/queue/order-settled.ts';
+import type { RedisClient } from '../src/queue/redis.ts';
 import {
   DEFAULT_RETENTION,
   deadLetterRetention,
@@ -17,7 +17,10 @@ import {
 } from '../src/queue/retry-policy.ts';
 import type { Cipher } from '../src/security/cipher.ts';
 import type { VcareClient } from '../src/vcare/client.ts';
+import { createCallGate } from './call-gate.ts';
+import { createCallPermits } from './call-permit.ts';
 import { type CallbackProcessorDeps, createCallbackProcessor } from './callback-processor.ts';
+import { type Circuit, type CircuitOptions, createCircuit } from './circuit.ts';
 import { createDeadLetterProcessor } from './dead-letter-processor.ts';
 import { TransientVcareError } from './errors.ts';
 import { createOrderProcessor } from './order-processor.ts';
@@ -25,7 +28,7 @@ import { scrubCompletedOrder } from './scrub-completed.ts';
 
 export interface WorkersOptions {
   /** A worker-role connection (`maxRetriesPerRequest: null`); BullMQ duplicates it as needed. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   concurrency: number;
   client: VcareClient;
@@ -48,17 +51,51 @@ export interface WorkersOptions {
   onSettled?: (event: OrderSettled) => Promise<void>;
   /** Delivers status callbacks from the `callbacks` queue; no callback worker when absent. */
   callbacks?: CallbackProcessorDeps & { concurrency?: number };
+  /** vCare calls started per second across every queue and process (VCARE_MAX_RPS). @defaultValue no cap */
+  maxRps?: number;
+  /** When vCare counts as down and how often it is probed then. @defaultValue DEFAULT_CIRCUIT */
+  circuit?: Partial<CircuitOptions>;
 }
 
 export interface Workers {
   readonly workers: readonly Worker[];
+  /** The vCare circuit breaker the order workers share with every other process (its state is a metric). */
+  readonly circuit: Circuit;
   close(): Promise<void>;
 }
+
+/**
+ * The order workers' limiter never limits by itself: it is there so that `queue.rateLimit`
+ * pauses a queue for every worker (BullMQ ignores the pause without a limiter). What it would
+ * count is the wrong thing for VCARE_MAX_RPS: job starts, per queue, including jobs sent back
+ * without a call (busy enrollment, open circuit). The call permit counts calls across the four
+ * queues instead, and pauses a queue through this limiter when the second is full.
+ */
+const PAUSE_ONLY_LIMITER = { max: 1_000_000_000, duration: 1000 };
 
 export function startWorkers(options: WorkersOptions): Workers {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const retention = options.retention ?? DEFAULT_RETENTION;
-  const processor = createOrderProcessor(options);
+  const lockDurationMs = options.lockDurationMs ?? 30_000;
+  const circuit = createCircuit({
+    ...options.circuit,
+    redis: options.redis,
+    prefix: options.prefix,
+  });
+  const gate = createCallGate({
+    circuit,
+    permits: createCallPermits({
+      redis: options.redis,
+      prefix: options.prefix,
+      lockTtlMs: lockDurationMs,
+      maxPerSecond: options.maxRps,
+      onLost: (enrollmentId) =>
+        options.logger.warn({ enrollment_id: enrollmentId }, 'enrollment lock lost during a call'),
+    }),
+    queues: options.queues,
+    logger: options.logger,
+  });
+  const processor = createOrderProcessor({ ...options, gate });
   // The order as enqueued keeps its first delay; the queue's policy bounds every delay.
   const settings = (queue: string) => ({
     backoffStrategy: (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {
@@ -77,8 +114,9 @@ export function startWorkers(options: WorkersOptions): Workers {
           prefix: options.prefix,
           concurrency: options.concurrency,
           settings: settings(name),
-          lockDuration: options.lockDurationMs ?? 30_000,
+          lockDuration: lockDurationMs,
           stalledInterval: options.stalledIntervalMs ?? 30_000,
+          limiter: PAUSE_ONLY_LIMITER,
           // The processor bounds stalls itself (maxStalls), so that it writes the dead-letter
           // entry first: past BullMQ's own limit a job fails before any code of ours runs.
           maxStalledCount: Number.MAX_SAFE_INTEGER,
@@ -115,6 +153,7 @@ export function startWorkers(options: WorkersOptions): Workers {
 
   return {
     workers,
+    circuit,
     async close() {
       const grace = options.shutdownGraceMs ?? 25_000;
       let timer: NodeJS.Timeout | undefined;

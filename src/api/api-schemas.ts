@@ -22,7 +22,15 @@ export const errorSchema = z.looseObject({
   message: z.string().optional(),
 });
 
-const orderState = z.enum(['waiting', 'active', 'delayed', 'completed', 'failed', 'dead_lettered']);
+const orderState = z.enum([
+  'waiting',
+  'active',
+  'delayed',
+  'completed',
+  'failed',
+  'dead_lettered',
+  'cancelled',
+]);
 
 export const acceptedSchema = z.object({
   id: z.string(),
@@ -70,6 +78,44 @@ export const orderStatusSchema = z.object({
   error: z.string().optional(),
   dead_letter_id: z.string().optional(),
   replayed_as: z.string().optional(),
+  chain: z
+    .object({ id: z.string(), index: z.int() })
+    .optional()
+    .meta({ description: 'This order is step `index` of the order chain `id`' }),
+});
+
+const chainStepRef = z.object({
+  index: z.int(),
+  id: z.string().meta({ description: "The step's job id" }),
+  action: z.string(),
+  queue: z.string(),
+});
+
+export const chainAcceptedSchema = z.object({
+  id: z.string().meta({ description: "The chain's id: its last step's job id" }),
+  kind: z.literal('chain'),
+  state: z.enum(['waiting', 'active', 'completed', 'dead_lettered', 'cancelled', 'failed']),
+  steps: z.array(chainStepRef),
+  status_url: z.string(),
+});
+
+export const chainStatusSchema = z.object({
+  id: z.string(),
+  kind: z.literal('chain'),
+  state: chainAcceptedSchema.shape.state,
+  steps: z.array(
+    chainStepRef.extend({
+      state: z.union([orderState, z.literal('unknown')]),
+      attempts: z.int().optional(),
+      result: z.unknown().optional(),
+      error: z.string().optional(),
+      dead_letter_id: z.string().optional(),
+      replayed_as: z
+        .string()
+        .optional()
+        .meta({ description: 'Replayed from the dead-letter queue: its newest run, shown here' }),
+    }),
+  ),
 });
 
 const deadLetterReason = z.enum(['permanent_error', 'attempts_exhausted', 'outcome_unknown']);
@@ -125,7 +171,13 @@ export const bulkReplayReportSchema = z.looseObject({
   truncated: z.boolean(),
 });
 
-export const discardedSchema = z.object({ discarded: z.string() });
+export const discardedSchema = z.object({
+  discarded: z.string(),
+  cancelled: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Order chain steps after the discarded one, now cancelled' }),
+});
 
 export const auditPageSchema = z.object({ records: z.array(z.looseObject({})) });
 

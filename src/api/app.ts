@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Producer } from '../queue/producer.ts';
+import type { RedisClient } from '../queue/redis.ts';
 import type { RetryPolicy } from '../queue/retry-policy.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { requireAdmin, requireProducerKey } from './auth.ts';
@@ -18,7 +18,7 @@ import { requestLog } from './request-log.ts';
 export interface AppDeps {
   producer: Producer;
   deadLetters: Queue;
-  redis: Redis;
+  redis: RedisClient;
   apiKeys: readonly string[];
   admin: { user: string; password: string };
   logger: Logger;

@@ -152,7 +152,11 @@ export function deadLettersRoutes(deps: DeadLettersRoutesDeps): Router {
         error: 'replay_in_progress',
         message: 'the entry is being replayed or discarded',
       });
-    } else res.json({ discarded: result.entry_id });
+    } else {
+      // Discarding an order chain step cancels the steps after it: say which.
+      const { cancelled } = result;
+      res.json({ discarded: result.entry_id, ...(cancelled && { cancelled }) });
+    }
   });
 
   return router;

@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { RedisClient } from '../queue/redis.ts';
 
 export interface HealthRoutesDeps {
   /** A fail-fast client connection: a ping must not wait out an outage. */
-  redis: Redis;
+  redis: RedisClient;
   /** Whether this process's workers run; undefined in an API-only process. */
   workersReady?: () => boolean;
   metrics?: Metrics;
@@ -41,7 +41,7 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
   return router;
 }
 
-async function pingWithin(redis: Redis, ms: number): Promise<boolean> {
+async function pingWithin(redis: RedisClient, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), ms);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ActionDefinition } from '../actions/action.ts';
 import { actions } from '../actions/registry.ts';
 import { callbackUrlSchema } from '../queue/callbacks.ts';
+import { MAX_CHAIN_STEPS, MIN_CHAIN_STEPS } from '../queue/order-chain.ts';
 import * as api from './api-schemas.ts';
 import { auditQuery, bulkBody, listQuery, replayBody } from './dead-letters-routes.ts';
 
@@ -44,11 +45,11 @@ export function buildOpenApi(): Json {
         producerKey: { type: 'http', scheme: 'bearer', description: 'One of API_KEYS' },
         admin: { type: 'http', scheme: 'basic', description: 'ADMIN_USER / ADMIN_PASSWORD' },
       },
-      schemas: { Order: orderRef, ...orderSchemas },
+      schemas: { Order: orderRef, OrderChain: chainSchema(), ...orderSchemas },
     },
     paths: {
       '/v1/orders': {
-        post: op('Queue one order', producer, {
+        post: op('Queue one order, or an order chain', producer, {
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -58,10 +59,13 @@ export function buildOpenApi(): Json {
               description: 'Same key and body again: 200 with the first id; other body: 409',
             },
           ],
-          requestBody: body(ref('Order')),
+          requestBody: body({ oneOf: [ref('Order'), ref('OrderChain')] }),
           responses: {
-            202: answer('Queued', api.acceptedSchema),
-            200: answer('Already queued under this Idempotency-Key', api.acceptedSchema),
+            202: answer('Queued', z.union([api.acceptedSchema, api.chainAcceptedSchema])),
+            200: answer(
+              'Already queued under this Idempotency-Key',
+              z.union([api.acceptedSchema, api.chainAcceptedSchema]),
+            ),
             400: answer('Invalid order; nothing queued', api.validationErrorSchema),
             401: answer('Missing or wrong producer key', api.errorSchema),
             409: answer('Idempotency-Key used with another body', api.errorSchema),
@@ -81,7 +85,10 @@ export function buildOpenApi(): Json {
         get: op("An order's state", producer, {
           parameters: [id],
           responses: {
-            200: answer('The order', api.orderStatusSchema),
+            200: answer(
+              'The order; for a chain id, the chain and each of its steps',
+              z.union([api.orderStatusSchema, api.chainStatusSchema]),
+            ),
             404: answer('No such order', api.errorSchema),
           },
         }),
@@ -156,6 +163,25 @@ export function buildOpenApi(): Json {
       },
       '/openapi.json': {
         get: op('This document', [], { responses: { 200: { description: 'OpenAPI 3.1' } } }),
+      },
+    },
+  };
+}
+
+/** `{"steps": [...]}`: orders of one enrollment run in order (README "Order chains"). */
+function chainSchema(): Json {
+  return {
+    type: 'object',
+    required: ['steps'],
+    additionalProperties: false,
+    properties: {
+      steps: {
+        type: 'array',
+        minItems: MIN_CHAIN_STEPS,
+        maxItems: MAX_CHAIN_STEPS,
+        items: ref('Order'),
+        description:
+          'Run in this order, each once the previous completed. One enrollment: a step without enrollment_id gets that of step 0. A 400 names fields `steps.<index>.<field>`.',
       },
     },
   };

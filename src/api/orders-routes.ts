@@ -1,6 +1,9 @@
 import type { Queue } from 'bullmq';
-import { Router } from 'express';
+import { type Response, Router } from 'express';
+import type { ChainEnqueueResult } from '../queue/chain-producer.ts';
+import { getChainStatus } from '../queue/chain-status.ts';
 import { idempotencyKeyIssue } from '../queue/idempotency-key.ts';
+import { isChainBody } from '../queue/order-chain.ts';
 import { getOrderStatus } from '../queue/order-status.ts';
 import type { EnqueueResult, Producer } from '../queue/producer.ts';
 
@@ -24,6 +27,10 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
     const keyIssue = key === undefined ? undefined : idempotencyKeyIssue(key, 'Idempotency-Key');
     if (keyIssue) {
       res.status(400).json({ error: 'validation_failed', issues: [keyIssue] });
+      return;
+    }
+    if (isChainBody(req.body)) {
+      await answerChain(res, await deps.producer.enqueueChain(req.body, { idempotencyKey: key }));
       return;
     }
     const result = await deps.producer.enqueue(req.body, { idempotencyKey: key });
@@ -73,8 +80,37 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
       res.status(404).json({ error: 'not_found' });
       return;
     }
-    res.json(status);
+    // A chain's id is its last step's job id: show the whole chain.
+    const chain =
+      status.chain?.id === status.id
+        ? await getChainStatus(deps.producer.queues, deps.deadLetters, status.id)
+        : undefined;
+    res.json(chain ?? status);
   });
+
+  /** `POST /v1/orders` with `{"steps": [...]}`: the chain's answer. */
+  async function answerChain(res: Response, result: ChainEnqueueResult): Promise<void> {
+    switch (result.status) {
+      case 'invalid':
+        res.status(400).json({ error: 'validation_failed', issues: result.issues });
+        return;
+      case 'conflict':
+        res.status(409).json({ error: 'idempotency_conflict', message: CONFLICT, id: result.id });
+        return;
+      default: {
+        const { id, steps } = result;
+        const state =
+          result.status === 'duplicate'
+            ? ((await getChainStatus(deps.producer.queues, deps.deadLetters, id))?.state ??
+              'waiting')
+            : 'waiting';
+        res
+          .status(result.status === 'accepted' ? 202 : 200)
+          .location(statusUrl(id))
+          .json({ id, kind: 'chain', state, steps, status_url: statusUrl(id) });
+      }
+    }
+  }
 
   return router;
 }

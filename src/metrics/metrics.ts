@@ -37,6 +37,8 @@ export interface Metrics {
   watchQueues(queues: Iterable<CountableQueue>): void;
   /** Samples `vcare_token_pool_size` at each scrape. */
   watchTokenPool(size: () => Promise<number>): void;
+  /** Samples `vcare_circuit_state` (0 closed, 1 half-open, 2 open) at each scrape; shared by all workers. */
+  watchCircuit(state: () => Promise<number>): void;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -149,6 +151,21 @@ export function createMetrics(): Metrics {
     },
   });
 
+  let circuitState: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: 'vcare_circuit_state',
+    help: 'vCare circuit breaker shared by all workers: 0 closed, 1 half-open (probing), 2 open (queues paused)',
+    registers,
+    async collect() {
+      if (!circuitState) return;
+      try {
+        this.set(await within(SAMPLE_TIMEOUT_MS, circuitState()));
+      } catch {
+        // As above.
+      }
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
@@ -176,6 +193,9 @@ export function createMetrics(): Metrics {
     },
     watchTokenPool(size) {
       poolSize = size;
+    },
+    watchCircuit(state) {
+      circuitState = state;
     },
     render() {
       return registry.metrics();

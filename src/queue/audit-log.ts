@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 /** What an operator did to a dead-letter entry. */
 export type AuditOp = 'replay' | 'discard';
@@ -32,7 +32,7 @@ export function auditKey(prefix: string): string {
 
 /** Appends one record to the capped audit stream; returns the record as stored. */
 export async function appendAudit(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   record: Omit<AuditRecord, 'id'>,
 ): Promise<AuditRecord> {
@@ -59,7 +59,7 @@ export async function appendAudit(
  * `scan` records (the stream is not indexed by entry: an ops view, not a query engine).
  */
 export async function readAudit(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   options: { entryId?: string; limit?: number; scan?: number } = {},
 ): Promise<AuditRecord[]> {

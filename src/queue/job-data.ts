@@ -13,6 +13,19 @@ export const orderMetaSchema = z.looseObject({
   replay_of: z.string().optional(),
   /** Where the final status is POSTed (see callbacks.ts); never sent to vCare. */
   callback_url: z.string().optional(),
+  /** This order is one step of an order chain (see order-chain.ts). */
+  chain: z
+    .object({
+      /** The chain's id: the job id of its last step, the root of its BullMQ flow. */
+      id: z.string(),
+      /** This step's place in the chain, from 0. */
+      index: z.int().min(0),
+      /** Every step of the chain, in order: job id, queue and vCare action. */
+      steps: z.array(z.object({ id: z.string(), queue: z.string(), action: z.string() })),
+    })
+    .optional(),
+  /** Set on the steps after a discarded one: they fail with `reason`, never calling vCare. */
+  chain_cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
 });
 
 export type OrderMeta = z.infer<typeof orderMetaSchema>;

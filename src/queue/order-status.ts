@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import { deadLetterId } from './names.ts';
+import { chainOf } from './order-chain.ts';
 
 export type OrderState =
   | 'waiting'
@@ -7,7 +8,9 @@ export type OrderState =
   | 'delayed'
   | 'completed'
   | 'failed'
-  | 'dead_lettered';
+  | 'dead_lettered'
+  /** A chain step that never ran: an earlier step was discarded (`error` says which). */
+  | 'cancelled';
 
 /** The newest order of a replay chain, as `latest` of `GET /v1/orders/:id`. */
 export interface LatestOrder {
@@ -43,7 +46,12 @@ export interface OrderStatus {
   /** This order is a replay of that dead-letter entry. */
   replay_of?: string;
   latest?: LatestOrder;
+  /** This order is step `index` of the chain `id` (`GET /v1/orders/<id>` shows the chain). */
+  chain?: { id: string; index: number };
 }
+
+/** How the failure reason of a cancelled chain step starts (see workers/chain-guard.ts). */
+export const CHAIN_CANCELLED = 'chain_cancelled';
 
 /** Longest replay chain followed; beyond it `latest` is the last order reached. */
 const MAX_CHAIN = 20;
@@ -90,6 +98,8 @@ async function statusOf(
   };
   const replayOf = (job.data as { meta?: { replay_of?: unknown } } | undefined)?.meta?.replay_of;
   if (typeof replayOf === 'string') status.replay_of = replayOf;
+  const chain = chainOf((job.data as { meta?: unknown } | undefined)?.meta);
+  if (chain) status.chain = { id: chain.id, index: chain.index };
   if (raw === 'completed') status.result = job.returnvalue;
   if (raw === 'failed') {
     status.error = job.failedReason;
@@ -101,6 +111,15 @@ async function statusOf(
       const replayedAs = (entry.data as { replayed_as?: string }).replayed_as;
       if (replayedAs) status.replayed_as = replayedAs;
     }
+  }
+  // Marked when an earlier step was discarded: cancelled already, before a worker fails it.
+  const cancelled = (job.data as { meta?: { chain_cancelled?: { reason?: unknown } } } | undefined)
+    ?.meta?.chain_cancelled;
+  if (cancelled && raw !== 'completed') {
+    status.state = 'cancelled';
+    status.error = String(cancelled.reason);
+  } else if (raw === 'failed' && job.failedReason?.startsWith(CHAIN_CANCELLED)) {
+    status.state = 'cancelled';
   }
   return status;
 }

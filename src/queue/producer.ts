@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { FlowProducer, type JobsOptions, Queue } from 'bullmq';
 import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { encryptFields } from '../security/secret-fields.ts';
 import { takeCallbackUrl } from './callbacks.ts';
+import { type ChainEnqueueResult, enqueueChain } from './chain-producer.ts';
 import {
   bodyHash,
   idempotencyKeyIssue,
@@ -15,6 +15,7 @@ import {
 import type { OrderJobData } from './job-data.ts';
 import { heldElsewhere, type KeyedOrder, settleKeyedAdd } from './keyed-add.ts';
 import { BACKOFF_TYPE, ORDER_QUEUES, type OrderQueueName } from './names.ts';
+import type { RedisClient } from './redis.ts';
 import { DEFAULT_RETRY_POLICY, policyFor, type RetryPolicy } from './retry-policy.ts';
 
 /** Filled into an order when the producer leaves them out (vCare wants them in every body). */
@@ -26,7 +27,7 @@ export interface OrderDefaults {
 
 export interface ProducerOptions {
   /** A fail-fast client connection (see `createRedis(url, 'client')`). */
-  redis: Redis;
+  redis: RedisClient;
   /** BullMQ prefix. @defaultValue '{vcare}' */
   prefix?: string;
   defaults: OrderDefaults;
@@ -75,11 +76,18 @@ export interface Producer {
     bodies: readonly unknown[],
     options?: Pick<EnqueueOptions, 'scope'>,
   ): Promise<EnqueueResult[]>;
+  /**
+   * Queues an order chain, `{"steps": [...]}`: 2 to 10 orders of one enrollment run one after
+   * another, each only once the previous completed (see chain-producer.ts). Each step is
+   * prepared as `enqueue` prepares an order; the idempotency key names the whole chain.
+   */
+  enqueueChain(body: unknown, options?: EnqueueOptions): Promise<ChainEnqueueResult>;
   readonly queues: ReadonlyMap<OrderQueueName, Queue>;
   close(): Promise<void>;
 }
 
-interface Prepared {
+/** An order ready to add: its action, job data (secrets encrypted) and job options. */
+export interface Prepared {
   action: ActionDefinition;
   data: OrderJobData;
   opts: JobsOptions;
@@ -93,6 +101,8 @@ export function createProducer(options: ProducerOptions): Producer {
     ORDER_QUEUES.map((name) => [name, new Queue(name, { connection: options.redis, prefix })]),
   );
   const queueOf = (name: OrderQueueName) => queues.get(name) as Queue;
+  // Chains span queues: one flow needs them all under one prefix (one Cluster hash tag).
+  const flows = new FlowProducer({ connection: options.redis, prefix });
 
   function prepare(
     body: unknown,
@@ -186,8 +196,14 @@ export function createProducer(options: ProducerOptions): Producer {
       return results;
     },
 
+    enqueueChain(body, chainOptions) {
+      const prepareStep = (step: unknown) => prepare(step, {});
+      const ctx = { queues, flows, hashKey: options.hashKey, prepare: prepareStep };
+      return enqueueChain(ctx, body, chainOptions);
+    },
+
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await Promise.all([...queues.values(), flows].map((q) => q.close()));
     },
   };
 }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.ts';
 
 /**
  * - `worker`: blocking commands, waits out Redis outages (BullMQ requires
@@ -8,10 +9,59 @@ import { Redis } from 'ioredis';
  */
 export type RedisRole = 'worker' | 'client';
 
-export function createRedis(url: string, role: RedisRole): Redis {
-  return new Redis(url, {
+/**
+ * A connection to the service's Redis, whatever its topology: a standalone or
+ * Sentinel-managed server (`Redis`) or a Redis Cluster (`Cluster`). BullMQ takes either; the
+ * service's own keys all carry the queue prefix's hash tag, so they live in one slot.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** What {@link createRedis} will construct for a URL; separate so that tests can check it. */
+export type RedisPlan =
+  | { kind: 'redis'; url?: string; options: RedisOptions }
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; options: ClusterOptions };
+
+/**
+ * Turns a `REDIS_URL` (any form of {@link parseRedisUrl}) into ioredis constructor arguments
+ * for a role. Throws `RedisUrlError` on a URL it cannot use.
+ */
+export function planRedis(url: string, role: RedisRole): RedisPlan {
+  const base: RedisOptions = {
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     connectTimeout: 5_000,
     lazyConnect: false,
-  });
+  };
+  const target = parseRedisUrl(url);
+  switch (target.kind) {
+    case 'standalone':
+      return { kind: 'redis', url: target.url, options: base };
+    case 'cluster':
+      return {
+        kind: 'cluster',
+        nodes: target.nodes,
+        // BullMQ reads a Cluster's per-node options (maxRetriesPerRequest above) from here.
+        options: { redisOptions: { ...base, ...target.auth, ...(target.tls && { tls: {} }) } },
+      };
+    case 'sentinel':
+      return {
+        kind: 'redis',
+        options: {
+          ...base,
+          sentinels: target.sentinels,
+          name: target.name,
+          db: target.db,
+          ...target.auth,
+          ...(target.sentinelAuth.username && { sentinelUsername: target.sentinelAuth.username }),
+          ...(target.sentinelAuth.password && { sentinelPassword: target.sentinelAuth.password }),
+          ...(target.tls && { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true }),
+        },
+      };
+  }
+}
+
+/** Opens a connection for a role; see {@link RedisRole} and {@link planRedis}. */
+export function createRedis(url: string, role: RedisRole): RedisClient {
+  const plan = planRedis(url, role);
+  if (plan.kind === 'cluster') return new Cluster(plan.nodes, plan.options);
+  return plan.url === undefined ? new Redis(plan.options) : new Redis(plan.url, plan.options);
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ParentOptions, Queue } from 'bullmq';
 import type { ActionDefinition } from '../actions/action.ts';
 import { findAction } from '../actions/registry.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
@@ -8,9 +7,11 @@ import type { Cipher } from '../security/cipher.ts';
 import { missingScrubbedFields } from '../security/scrub.ts';
 import { decryptFields, encryptFields } from '../security/secret-fields.ts';
 import { appendAudit, auditKey } from './audit-log.ts';
+import { cancelChainAfter, chainAttachment } from './chain-replay.ts';
 import { type DeadLetterRef, getDeadLetter, type ReplayRecord } from './dead-letter-store.ts';
 import { type OrderJobData, type OrderMeta, orderJobDataSchema } from './job-data.ts';
 import { orderJobOptions } from './producer.ts';
+import type { RedisClient } from './redis.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { policyFor } from './retry-policy.ts';
 
@@ -20,7 +21,7 @@ export interface DeadLetterOpsDeps {
   queues: ReadonlyMap<string, Queue>;
   deadLetters: Queue;
   /** For the audit stream and the per-entry replay lock. */
-  redis: Redis;
+  redis: RedisClient;
   cipher: Cipher;
   /** Attempts and backoff of the new order (the producer's). */
   retry: RetryPolicy;
@@ -50,7 +51,12 @@ export type ReplayResult =
   | { status: 'busy'; entry_id: string }
   | { status: 'not_replayable'; entry_id: string; message: string };
 
-export type DiscardResult = { status: 'discarded' | 'not_found' | 'busy'; entry_id: string };
+export type DiscardResult = {
+  status: 'discarded' | 'not_found' | 'busy';
+  entry_id: string;
+  /** Order chain steps cancelled because this one was discarded (see chain-replay.ts). */
+  cancelled?: string[];
+};
 
 /**
  * Queues a dead-lettered order again as a NEW job in its source queue: id
@@ -61,6 +67,8 @@ export type DiscardResult = { status: 'discarded' | 'not_found' | 'busy'; entry_
  * audit stream a record with the patched field names. An entry replayed before is refused
  * unless `force`. A crash after the add and before the entry update is healed by the next
  * replay of the entry, which finds its own job under the same id instead of adding another.
+ * The replay of an order chain step takes the failed run's place as the child the next step
+ * waits on, so the chain resumes when it completes (chain-replay.ts).
  */
 export async function replayDeadLetter(
   deps: DeadLetterOpsDeps,
@@ -79,10 +87,17 @@ export async function replayDeadLetter(
     const prepared = prepare(deps, ref, options.patch ?? {});
     if ('status' in prepared) return prepared;
     const { queue, action, data, fields } = prepared;
+    // A step of an order chain: the replay must take the failed run's place in the chain.
+    const chained = await chainAttachment(deps.queues, ref);
+    if (chained.kind === 'refused')
+      return { status: 'not_replayable', entry_id: entryId, message: chained.message };
     if (options.dryRun)
       return { status: 'would_replay', entry_id: entryId, queue: queue.name, fields };
 
-    const replayedAs = await addReplay(queue, action, ref, data, deps.retry);
+    const parent = chained.kind === 'attach' ? chained.parent : undefined;
+    const replayedAs = await addReplay(queue, action, ref, data, deps.retry, parent);
+    // Only now: until the replay is the next step's child, the failed run must hold it.
+    if (chained.kind === 'attach') await chained.detach?.removeChildDependency();
     const record: ReplayRecord = {
       at: new Date().toISOString(),
       actor: options.actor,
@@ -120,7 +135,8 @@ export async function replayDeadLetter(
 /**
  * Removes an entry for good (the operator settled the order some other way) and audits it.
  * The audit record is written first: a record of a discard that a crash then cut short is
- * better than a discard nobody recorded.
+ * better than a discard nobody recorded. Discarding a step of an order chain cancels the
+ * steps after it (`cancelled`), unless the entry was replayed.
  */
 export async function discardDeadLetter(
   deps: DeadLetterOpsDeps,
@@ -140,8 +156,9 @@ export async function discardDeadLetter(
       entry_id: entryId,
       fields: [],
     });
+    const cancelled = await cancelChainAfter(deps.queues, ref);
     await ref.job.remove();
-    return { status: 'discarded', entry_id: entryId };
+    return { status: 'discarded', entry_id: entryId, ...(cancelled.length > 0 && { cancelled }) };
   } finally {
     await unlock();
   }
@@ -225,6 +242,8 @@ async function addReplay(
   ref: DeadLetterRef,
   data: OrderJobData,
   retry: RetryPolicy,
+  /** The waiting next step of an order chain, which the replay becomes a child of. */
+  parent?: ParentOptions,
 ): Promise<string> {
   const entryId = ref.job.id as string;
   const recorded = new Set((ref.entry.replays ?? []).map((r) => r.replayed_as));
@@ -232,7 +251,8 @@ async function addReplay(
     const id = `${ref.entry.source_job_id}-r${n}`;
     const existing = await queue.getJob(id);
     if (!existing) {
-      await queue.add(action.name, data, orderJobOptions(id, policyFor(retry, action.queue)));
+      const opts = orderJobOptions(id, policyFor(retry, action.queue));
+      await queue.add(action.name, data, parent ? { ...opts, parent } : opts);
       return id;
     }
     const replayOf = (existing.data as { meta?: { replay_of?: unknown } }).meta?.replay_of;

@@ -1,11 +1,11 @@
 import type { JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { findAction } from '../actions/registry.ts';
 import { type Cipher, isEncrypted, keyIdOf } from '../security/cipher.ts';
 import { scrubFields } from '../security/scrub.ts';
+import type { RedisClient } from './redis.ts';
 
 export interface SecretSweepOptions {
-  redis: Redis;
+  redis: RedisClient;
   deadLetters: Queue;
   /** Order queues: their failed jobs hold the same secrets as the dead-letter entries. */
   orderQueues: Iterable<Queue>;
@@ -150,7 +150,7 @@ async function* jobsOf(queue: Queue, state: JobType) {
 }
 
 async function rewrite(
-  redis: Redis,
+  redis: RedisClient,
   queue: Queue,
   jobId: string,
   change: (data: Data) => Data,

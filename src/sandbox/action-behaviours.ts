@@ -89,11 +89,15 @@ const handoverActivation: ActionBehaviour = (_body, enrollmentId, customers) => 
   return { ok: true, data, extra: { success: 'successfully proceed' }, effect: true };
 };
 
-const equipmentPurchase: ActionBehaviour = () => ({
-  ok: true,
-  data: { ...purchased },
-  effect: true,
-});
+/** A model id no catalogue holds: the sandbox's way to fail one purchase (of a chain, say) for good. */
+export const UNKNOWN_MODEL_ID = '0';
+
+const equipmentPurchase: ActionBehaviour = (body) => {
+  if (text(body.model_id) === UNKNOWN_MODEL_ID) {
+    return { ok: false, errors: [`Model ${UNKNOWN_MODEL_ID} does not exist`] };
+  }
+  return { ok: true, data: { ...purchased }, effect: true };
+};
 
 /** An action without a simulation of its own answers a bare success and counts an effect. */
 export const genericBehaviour: ActionBehaviour = () => ({ ok: true, effect: true });

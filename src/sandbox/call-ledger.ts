@@ -2,6 +2,8 @@
 export interface LedgerCall {
   /** When the call arrived (ISO 8601, sandbox clock). */
   at: string;
+  /** When its answer was sent or its connection dropped; null while held unanswered. */
+  done_at: string | null;
   path: string;
   /** The body's `action`; null for /authenticate and unreadable bodies. */
   action: string | null;
@@ -36,6 +38,8 @@ export const defaultCallCapacity = 100_000;
 export class CallLedger {
   readonly #capacity: number;
   readonly #at: Float64Array;
+  /** NaN stands for "not done" (a held call). */
+  readonly #doneAt: Float64Array;
   readonly #path: string[];
   readonly #action: (string | null)[];
   readonly #enrollment: (string | null)[];
@@ -48,6 +52,7 @@ export class CallLedger {
   constructor(capacity = defaultCallCapacity) {
     this.#capacity = capacity;
     this.#at = new Float64Array(capacity);
+    this.#doneAt = new Float64Array(capacity);
     this.#path = new Array(capacity);
     this.#action = new Array(capacity);
     this.#enrollment = new Array(capacity);
@@ -62,10 +67,12 @@ export class CallLedger {
     enrollmentId: string | null,
     httpStatus: number | null,
     msgCode: string | null,
+    doneAt: number | null = null,
   ): void {
     const i = this.#total % this.#capacity;
     this.#total++;
     this.#at[i] = at;
+    this.#doneAt[i] = doneAt ?? Number.NaN;
     this.#path[i] = path;
     this.#action[i] = action;
     this.#enrollment[i] = enrollmentId;
@@ -89,8 +96,10 @@ export class CallLedger {
     for (let n = 0; n < kept; n++) {
       const i = (this.#total - kept + n) % this.#capacity;
       const status = this.#status[i] ?? 0;
+      const doneAt = this.#doneAt[i] ?? Number.NaN;
       calls[n] = {
         at: new Date(this.#at[i] ?? 0).toISOString(),
+        done_at: Number.isNaN(doneAt) ? null : new Date(doneAt).toISOString(),
         path: this.#path[i] ?? '',
         action: this.#action[i] ?? null,
         enrollment_id: this.#enrollment[i] ?? null,

@@ -133,14 +133,23 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     }
     if (body === null) {
       send(res, tooLargeReply);
-      ledger.record(at, path, null, null, tooLargeReply.status, null);
+      ledger.record(at, path, null, null, tooLargeReply.status, null, now());
       return;
     }
     const header = req.headers.token;
     const token = Array.isArray(header) ? header[0] : header;
     const { outcome, action, enrollmentId } = handleVcareCall(deps, { method, path, token, body });
+    // A held call is not done: its connection stays open until the client gives up.
     delivery.deliver(req, res, outcome, (status, msgCode) =>
-      ledger.record(at, path, action, enrollmentId, status, msgCode),
+      ledger.record(
+        at,
+        path,
+        action,
+        enrollmentId,
+        status,
+        msgCode,
+        outcome === 'hold' ? null : now(),
+      ),
     );
   }
 

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+} from 'node:crypto';
 
 /** Raised when a value cannot be decrypted: tampered, truncated, or made with an unknown key. */
 export class DecryptError extends Error {
@@ -39,16 +45,31 @@ export function createCipher(keys: readonly string[]): Cipher {
   const ring = keys.map((k) => {
     const key = Buffer.from(k, 'base64');
     if (key.length !== 32) throw new Error('data key must be 32 bytes');
-    return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
+    const id = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    // A KeyObject once: a raw Buffer key is imported again by every createCipheriv (measured
+    // as the largest single cost of intake).
+    return { id, key: createSecretKey(key) };
   });
   const current = ring[0];
   if (!current) throw new Error('at least one data key is required');
   const byId = new Map(ring.map((k) => [k.id, k.key]));
+  // IVs are cut from a pool refilled in one call rather than one randomBytes per field: each
+  // is still 96 fresh random bits, never handed out twice (a spent pool is replaced, not reused).
+  let ivPool = Buffer.alloc(0);
+  let ivOffset = 0;
+  const nextIv = (): Buffer => {
+    if (ivOffset + 12 > ivPool.length) {
+      ivPool = randomBytes(12 * 256);
+      ivOffset = 0;
+    }
+    ivOffset += 12;
+    return ivPool.subarray(ivOffset - 12, ivOffset);
+  };
 
   return {
     keyId: current.id,
     encrypt(plain) {
-      const iv = randomBytes(12);
+      const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', current.key, iv);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       const packed = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');

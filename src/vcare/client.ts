@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import ky, { type KyInstance } from 'ky';
 import type { VcareModule } from '../actions/action.ts';
+import type { RedisClient } from '../queue/redis.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { classify, type Exchange, type Outcome } from './outcome.ts';
 import { parseReply } from './reply.ts';
@@ -19,13 +19,16 @@ export interface VcareClientOptions {
   credentials: VcareCredentials;
   /** Per call; past it the outcome is unknown. */
   timeoutMs: number;
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key of the shared token pool. */
   tokenPoolKey: string;
   cipher: Cipher;
   /** Token faults retried at once within one call before counting as transient. @defaultValue 3 */
   maxTokenRetries?: number;
-  /** Tuning of the token pool (local stack size, authentication concurrency, max age). */
+  /**
+   * Tuning of the token pool (local stack size, authentication concurrency, max age).
+   * `maxConcurrentAuth` defaults to {@link DEFAULT_AUTH_CONCURRENCY} here.
+   */
   tokenPool?: Pick<TokenPoolOptions, 'localCapacity' | 'maxConcurrentAuth' | 'maxAgeMs'>;
   /** Told about every exchange (metrics, logs). Must not throw. */
   onExchange?: (event: ExchangeEvent) => void;
@@ -64,6 +67,14 @@ export class AuthenticationError extends Error {
     this.outcome = outcome;
   }
 }
+
+/**
+ * `/authenticate` calls a process may have in flight while its callers wait for tokens. Each
+ * call yields one token and the pool needs one per call in flight, so one at a time fills a
+ * pool of C tokens in C × vCare's latency: a minute at concurrency 300 and 200 ms, after every
+ * cold start or rise in latency. Still only while callers wait, so the total barely changes.
+ */
+export const DEFAULT_AUTH_CONCURRENCY = 16;
 
 export function createVcareClient(options: VcareClientOptions): VcareClient {
   const maxTokenRetries = options.maxTokenRetries ?? 3;
@@ -114,6 +125,7 @@ export function createVcareClient(options: VcareClientOptions): VcareClient {
   }
 
   const tokens = createTokenPool({
+    maxConcurrentAuth: DEFAULT_AUTH_CONCURRENCY,
     ...options.tokenPool,
     redis: options.redis,
     key: options.tokenPoolKey,

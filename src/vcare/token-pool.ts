@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.ts';
 import type { Cipher } from '../security/cipher.ts';
 
 /**
@@ -17,12 +17,18 @@ export interface TokenPool {
   release(token: string): Promise<void>;
   /** Tokens in the shared Redis pool (not counting local ones). */
   sharedSize(): Promise<number>;
+  /**
+   * Moves the local tokens still fresh to the shared pool, for the next process (call at
+   * shutdown, once no call is in flight): a restart then starts warm instead of paying one
+   * `/authenticate` per concurrent call, which at vCare's real latency is a slow ramp.
+   */
+  spill(): Promise<void>;
   /** `/authenticate` calls made by this process. */
   readonly authenticateCalls: number;
 }
 
 export interface TokenPoolOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key of the shared sorted set. */
   key: string;
   cipher: Cipher;
@@ -127,7 +133,9 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     async acquire(signal) {
       const fromLocal = takeLocal();
       if (fromLocal) return fromLocal;
-      const fromShared = await takeShared();
+      // Callers already waiting found the shared pool empty: queue behind them rather than
+      // ask Redis again (an empty pop per call while tokens are short).
+      const fromShared = waiters.length > 0 ? undefined : await takeShared();
       if (fromShared) return fromShared;
       signal?.throwIfAborted();
       return new Promise<string>((resolve, reject) => {
@@ -164,6 +172,15 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
 
     async sharedSize() {
       return redis.zcard(key);
+    },
+
+    async spill() {
+      const oldest = now() - maxAgeMs;
+      const fresh = local.splice(0).filter((held) => held.issuedAt > oldest);
+      if (fresh.length === 0) return;
+      const multi = redis.multi();
+      for (const held of fresh) multi.zadd(key, held.issuedAt, cipher.encrypt(held.token));
+      await multi.zremrangebyrank(key, 0, -sharedCapacity - 1).exec();
     },
   };
 }

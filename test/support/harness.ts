@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
+import { createRedis, type RedisClient } from '../../src/queue/redis.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { type Service, startService } from '../../src/service.ts';
 
@@ -24,7 +25,8 @@ export interface Harness {
   sandboxUrl: string;
   service: Service;
   prefix: string;
-  redis: Redis;
+  /** A connection of the test's own to the service's Redis (a Cluster too). */
+  redis: RedisClient;
   /** fetch against the API with the producer key. */
   api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
   close(): Promise<void>;
@@ -78,7 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     api: true,
     workers: options.workers ?? true,
   });
-  const redis = new Redis(options.env?.REDIS_URL ?? REDIS_URL);
+  const redis = createRedis(options.env?.REDIS_URL ?? REDIS_URL, 'worker');
   const url = service.url as string;
   return {
     url,
@@ -108,13 +110,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+/** The servers holding keys: every master of a Cluster (SCAN sees one node), else `redis`. */
+export function redisNodes(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  for (const node of redisNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      // A Cluster refuses one command over keys of several slots, even on one node.
+      if (redis instanceof Cluster) await Promise.all(keys.map((key) => node.unlink(key)));
+      else if (keys.length > 0) await node.unlink(...keys);
+    } while (cursor !== '0');
+  }
 }
 
 /** Polls `probe` until it returns a defined value, or fails after `timeoutMs`. */

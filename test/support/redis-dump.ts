@@ -1,18 +1,22 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis.ts';
+import { redisNodes } from './harness.ts';
 
 /**
  * Every key matching `pattern` with its whole content as text, whatever its type (strings,
  * hashes, lists, sets, sorted sets with scores, streams), for tests that search what rests in
  * Redis.
  */
-export async function dumpRedis(redis: Redis, pattern: string): Promise<Map<string, string>> {
+export async function dumpRedis(redis: RedisClient, pattern: string): Promise<Map<string, string>> {
   const dump = new Map<string, string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) dump.set(key, await contentOf(redis, key));
-  } while (cursor !== '0');
+  for (const node of redisNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) dump.set(key, await contentOf(node, key));
+    } while (cursor !== '0');
+  }
   return dump;
 }
 
