@@ -50,8 +50,12 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options;
   const { env } = config;
-  const clientRedis = createRedis(config.redisUrl, 'client');
-  const workerRedis = options.workers ? createRedis(config.redisUrl, 'worker') : undefined;
+  const onRedisError = (role: string) => (error: Error) =>
+    logger.warn({ role, err: { message: error.message } }, 'redis connection error; reconnecting');
+  const clientRedis = createRedis(config.redisUrl, 'client', onRedisError('client'));
+  const workerRedis = options.workers
+    ? createRedis(config.redisUrl, 'worker', onRedisError('worker'))
+    : undefined;
   const cipher = createCipher(config.dataKeys);
   const retry: RetryPolicy = {
     attempts: env.JOB_ATTEMPTS,

@@ -59,9 +59,29 @@ export function planRedis(url: string, role: RedisRole): RedisPlan {
   }
 }
 
-/** Opens a connection for a role; see {@link RedisRole} and {@link planRedis}. */
-export function createRedis(url: string, role: RedisRole): RedisClient {
+/**
+ * Opens a connection for a role; see {@link RedisRole} and {@link planRedis}.
+ * @param onError told about connection errors, at most once per 10 s per connection (ioredis
+ * reconnects by itself; without a listener it would print raw error dumps past the logger).
+ */
+export function createRedis(
+  url: string,
+  role: RedisRole,
+  onError: (error: Error) => void = () => {},
+): RedisClient {
   const plan = planRedis(url, role);
-  if (plan.kind === 'cluster') return new Cluster(plan.nodes, plan.options);
-  return plan.url === undefined ? new Redis(plan.options) : new Redis(plan.url, plan.options);
+  const client =
+    plan.kind === 'cluster'
+      ? new Cluster(plan.nodes, plan.options)
+      : plan.url === undefined
+        ? new Redis(plan.options)
+        : new Redis(plan.url, plan.options);
+  let lastReported = 0;
+  client.on('error', (error: Error) => {
+    const now = Date.now();
+    if (now - lastReported < 10_000) return;
+    lastReported = now;
+    onError(error);
+  });
+  return client;
 }
