@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -10,6 +11,8 @@ export interface Child {
   firstLine(timeoutMs?: number): Promise<string>;
   /** Throws, with the tail of its stderr, when the child has exited. */
   assertRunning(): void;
+  /** CPU time (user + system) it has used, in ms; undefined where /proc cannot tell. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,9 @@ export function spawnNode(
       }
       return lines[0] as string;
     },
+    cpuMs() {
+      return processCpuMs(proc.pid);
+    },
     assertRunning() {
       if (proc.exitCode !== null || proc.signalCode !== null) throw died(proc.exitCode);
     },
@@ -81,6 +87,17 @@ export function spawnNode(
   };
   running.add(child);
   return child;
+}
+
+/** utime + stime of a Linux process, in ms (clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stops every child still running (on the way out, whatever happened). */

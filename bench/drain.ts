@@ -6,6 +6,8 @@ export interface DrainResult {
   perSecond: number;
   failed: number;
   seconds: number;
+  /** CPU the worker process used per job (ms), when known. */
+  cpuMsPerJob?: number;
 }
 
 const pending = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;

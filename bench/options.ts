@@ -18,6 +18,8 @@ export interface BenchOptions {
   memoryOrders: number;
   /** Our worker processes for the 200 ms runs and the memory run (one per core by default). */
   workerProcesses: number;
+  /** Runs of each intake and fast-vCare comparison; the best of each counts. */
+  rounds: number;
 }
 
 function positive(name: string, fallback: number): number {
@@ -31,19 +33,20 @@ function positive(name: string, fallback: number): number {
 /**
  * From the command line (`--quick`) and the environment: BENCH_INTAKE_SECONDS,
  * BENCH_WORKER_JOBS, BENCH_CONCURRENCY, BENCH_E2E_SECONDS, BENCH_MEMORY_ORDERS,
- * BENCH_WORKER_PROCESSES, REDIS_URL.
+ * BENCH_WORKER_PROCESSES, BENCH_ROUNDS, REDIS_URL.
  */
 export function benchOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   return {
     quick,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    intakeSeconds: positive('BENCH_INTAKE_SECONDS', quick ? 2 : 6),
-    workerJobs: positive('BENCH_WORKER_JOBS', quick ? 300 : 10_000),
+    intakeSeconds: positive('BENCH_INTAKE_SECONDS', quick ? 2 : 5),
+    workerJobs: positive('BENCH_WORKER_JOBS', quick ? 300 : 8_000),
     workerConcurrency: positive('BENCH_CONCURRENCY', 50),
     e2eSeconds: positive('BENCH_E2E_SECONDS', quick ? 1 : 6),
     latencyJobs: quick ? { c100: 300, c300: 450 } : { c100: 4_000, c300: 12_000 },
     memoryOrders: positive('BENCH_MEMORY_ORDERS', quick ? 1_000 : 100_000),
     workerProcesses: positive('BENCH_WORKER_PROCESSES', availableParallelism()),
+    rounds: positive('BENCH_ROUNDS', quick ? 1 : 2),
   };
 }

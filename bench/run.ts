@@ -9,7 +9,8 @@ import { latencyPhase } from './phase-latency.ts';
 import { memoryPhase } from './phase-memory.ts';
 import { workerPhase } from './phase-workers.ts';
 import { deleteKeys, usedMemory } from './redis-memory.ts';
-import { figures, table } from './report.ts';
+import { figures } from './report.ts';
+import { table } from './table.ts';
 
 /**
  * `npm run bench [-- --quick]`: our service against bare BullMQ baselines, measured in the
@@ -38,7 +39,7 @@ async function cleanUp(): Promise<void> {
 // Interrupted: still stop the children and remove this run's keys.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    cleanUp().finally(() => process.exit(130));
+    void cleanUp().finally(() => process.exit(130));
   });
 }
 try {
@@ -56,7 +57,7 @@ try {
   progress(`Redis memory up to ${options.memoryOrders} completed orders`);
   // Concurrency 300 at latency 0: also fills the token pool a 300-wide deployment holds.
   const memoryWorkers = await startOursWorkerGroup(bench.ours, 300, options.workerProcesses);
-  const completed = options.workerJobs + e2e.accepted;
+  const completed = options.workerJobs * options.rounds + e2e.accepted;
   const memory = await memoryPhase(bench, completed, memoryBaseline);
   await memoryWorkers.stop();
   progress('real-world vCare (200 ± 50 ms) at concurrency 100');

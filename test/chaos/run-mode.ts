@@ -67,6 +67,8 @@ export async function runMode(
   progress(`stack up in ${stack.dir}: redis, sandbox, api, ${stack.workers.length} workers`);
   const memory = watchMemory(stack.redis.url);
   const redis = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+  // Refused connections while Redis restarts are expected: the reads wait and retry.
+  redis.on('error', () => {});
   const view = queueView(redis, stack.prefix);
   try {
     await setFaults(stack.sandboxUrl, RUN_FAULTS);

@@ -63,6 +63,11 @@ const summary = {
   runs,
 };
 for (const run of runs) {
+  if (Object.keys(run.unsettled_when_faults_off).length > 0) {
+    log(
+      `[chaos ${run.fsync}] the backlog had not drained under the random faults when the time budget switched them off: ${JSON.stringify(run.unsettled_when_faults_off)}`,
+    );
+  }
   const failed = Object.entries(run.checks).filter(([, held]) => !held);
   log(
     `[chaos ${run.fsync}] ${failed.length === 0 ? 'all checks held' : `FAILED: ${failed.map(([name]) => name).join(', ')}`}`,

@@ -30,8 +30,8 @@ export interface RedisKillCheck {
   /** Start of the window whose writes a crash may lose: the cut, or a second before the kill. */
   windowFrom: number;
   /**
-   * When the restarted server answered: an answer the producer got up to then was for a
-   * write made before the kill (answers arrive a moment after their write).
+   * End of the window: when the restarted server answered, at most a second after the kill
+   * (an answer arriving by then was for a write made before the kill).
    */
   windowTo: number;
   ackedBefore: number;
@@ -46,16 +46,17 @@ export interface RedisKillCheck {
 }
 
 /**
- * `queue:id` of the order jobs the AOF text writes to (hash, lock, logs). Every order of the
- * run has an idempotency key, so its job id is `idem-<hash>` (replays add `-r<n>`).
+ * `queue:id` of the order jobs the AOF text writes to (hash, lock, logs, or their dead-letter
+ * entry). Every order of the run has an idempotency key, so its job id is `idem-<hash>`
+ * (replays add `-r<n>`).
  */
 function jobsIn(aofText: string, prefix: string): string[] {
   const escaped = prefix.replace(/[{}]/g, '\\$&');
-  const key = new RegExp(
-    `${escaped}:(enrollment|activation|status-change|purchase):(idem-[0-9a-f]+(?:-r\\d+)?)`,
-    'g',
-  );
-  return [...new Set(Array.from(aofText.matchAll(key), ([, queue, id]) => `${queue}:${id}`))];
+  const queue = '(enrollment|activation|status-change|purchase)';
+  const id = '(idem-[0-9a-f]+(?:-r\\d+)?)';
+  const key = new RegExp(`${escaped}:(?:${queue}:|dead-letter:dl-${queue}-)${id}`, 'g');
+  const found = Array.from(aofText.matchAll(key), ([, q1, q2, job]) => `${q1 ?? q2}:${job}`);
+  return [...new Set(found)];
 }
 
 /**
@@ -113,7 +114,9 @@ export async function runScenario(
           lostJobs = jobsIn(crash.cut, stack.prefix);
         } else await stack.redis.kill();
         await stack.redis.start();
-        const windowTo = Date.now();
+        // Answers still on their way at the kill are for writes made before it; a second
+        // bounds how late they arrive (the restarted server may answer before we notice).
+        const windowTo = Math.min(Date.now(), killedAt + 1000);
         const acked = [...intake.acks.values()].filter((a) => a.at <= windowTo);
         records.push({ kind: event.kind, at_s: atS, down_ms: Date.now() - at });
         const kill = { killedAt, windowFrom, windowTo, powerLoss: !!aof };
