@@ -126,4 +126,23 @@ describe('token pool', () => {
     expect(new Set(tokens).size).toBe(20);
     expect(maxInFlight).toBe(1);
   });
+
+  it('fails one waiting caller per failed /authenticate, and serves the rest once it answers', async () => {
+    let calls = 0;
+    const pool = createTokenPool({
+      redis,
+      key: `${prefix}:failing`,
+      cipher,
+      localCapacity: 0,
+      authenticate: async () => {
+        calls++;
+        if (calls === 1) throw new Error('vCare down');
+        return `t-${calls}`;
+      },
+    });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => pool.acquire()));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+    expect(calls).toBe(5);
+  });
 });

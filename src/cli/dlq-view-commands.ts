@@ -1,24 +1,8 @@
+import type { DeadLetterSummary } from '../queue/dead-letter-view.ts';
 import { CliError } from './cli-error.ts';
 import { type DlqFilterFlags, toFilter } from './dlq-filter.ts';
 import { type Io, keyValues, printJson, table } from './output.ts';
 import { describeFailure, type ServiceClient } from './service-client.ts';
-
-/** A line of `GET /v1/dead-letters` (docs/ops-api.md); only what the table shows is typed. */
-interface DeadLetterSummary {
-  id: string;
-  state: string;
-  source_queue: string;
-  source_job_id: string;
-  action: string;
-  enrollment_id: string;
-  reason: string;
-  msg_code: string | null;
-  msg: string | null;
-  attempt_count: number;
-  first_seen_at: string;
-  dead_lettered_at: string;
-  replayed_as: string | null;
-}
 
 interface DeadLetterDetail extends DeadLetterSummary {
   failed_reason: string | null;

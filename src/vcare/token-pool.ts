@@ -103,9 +103,10 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
         },
         (error: unknown) => {
           authInFlight--;
-          // Nobody gets a token from a failed authentication: fail every caller waiting now
-          // rather than hang them; their orders retry by their own policy.
-          for (const waiter of waiters.splice(0)) waiter.reject(error);
+          // One failed /authenticate fails one caller, so each failure an order sees stands for
+          // one real vCare call (the circuit breaker counts them); the others try their own.
+          waiters.shift()?.reject(error);
+          startAuthentications();
         },
       );
     }
