@@ -221,6 +221,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await client?.tokens.spill().catch((error: unknown) => {
         logger.warn({ err: error }, 'could not hand the vCare tokens to the shared pool');
       });
+      // Not awaited: a call abandoned past the shutdown grace must not hold the process.
+      void client?.close();
       await maintenance?.close();
       await producer.close();
       await deadLetters.close();

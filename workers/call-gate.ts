@@ -1,6 +1,6 @@
 import { DelayedError, type Job, type Queue, RateLimitError } from 'bullmq';
 import type { Logger } from '../src/log.ts';
-import type { CallPermits, Permit } from './call-permit.ts';
+import type { CallPermits, JobMark, Permit } from './call-permit.ts';
 import type { Circuit, Recorded } from './circuit.ts';
 
 export interface CallGateOptions {
@@ -37,9 +37,15 @@ export interface CallGate {
    * Lets the job call vCare, or moves it without spending an attempt and throws the BullMQ
    * error that says so: `RateLimitError` while the circuit is open or VCARE_MAX_RPS is
    * reached (the queue pauses for every worker), `DelayedError` while another job of the same
-   * enrollment is calling (this job alone waits, the queue goes on).
+   * enrollment is calling (this job alone waits, the queue goes on). `mark` (the sending mark)
+   * is written on the job in the same round trip, only when the job is let through.
    */
-  enter(job: Job, token: string | undefined, enrollmentId: string): Promise<CallPass>;
+  enter(
+    job: Job,
+    token: string | undefined,
+    enrollmentId: string,
+    mark?: JobMark,
+  ): Promise<CallPass>;
 }
 
 export function createCallGate(options: CallGateOptions): CallGate {
@@ -77,10 +83,11 @@ export function createCallGate(options: CallGateOptions): CallGate {
   }
 
   return {
-    async enter(job, token, enrollmentId) {
+    async enter(job, token, enrollmentId, mark) {
       const admission = await circuit.admit();
       if (!admission.go) return pause(job, token, orderQueues, admission.waitMs);
-      const answer = await options.permits.acquire(enrollmentId, `${job.queueName}:${job.id}`);
+      const holder = `${job.queueName}:${job.id}`;
+      const answer = await options.permits.acquire(enrollmentId, holder, mark);
       if (answer.kind === 'busy') {
         // Jitter: jobs of one enrollment that collided should not collide again in step.
         await job.moveToDelayed(Date.now() + busyDelayMs * (1 + Math.random()), token);
@@ -121,10 +128,13 @@ export function createCallGate(options: CallGateOptions): CallGate {
           return pause(job, token, orderQueues, waitMs);
         },
         async leave(answered) {
+          // A probe's answer closes the circuit now; any other answer joins the next count.
+          if (answered && !admission.probe) circuit.countAnswered();
           const release = permit.release();
-          const record = answered
-            ? circuit.record({ failed: false, probe: admission.probe })
-            : undefined;
+          const record =
+            answered && admission.probe
+              ? circuit.record({ failed: false, probe: true })
+              : undefined;
           const [released, recorded] = await Promise.allSettled([release, record]);
           if (released.status === 'rejected') {
             // It expires on its own (lockTtlMs); until then this enrollment's jobs wait.

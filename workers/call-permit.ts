@@ -3,9 +3,12 @@ import { luaScript } from '../src/queue/lua-script.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
 
 // Taken together so that a call costs one round trip: the enrollment must be free (a busy one
-// spends no rate slot), then the window must have room (a full one takes no lock).
+// spends no rate slot), then the window must have room (a full one takes no lock), then the
+// job's sending mark (KEYS[3], its progress) is written if asked, as BullMQ's updateProgress
+// writes it; a job removed meanwhile (-2) takes nothing.
 const ACQUIRE = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 local max = tonumber(ARGV[3])
 if max > 0 then
   local used = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -17,6 +20,7 @@ if max > 0 then
   if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if KEYS[3] then redis.call('HSET', KEYS[3], 'progress', ARGV[5]) end
 return 0
 `);
 
@@ -63,9 +67,20 @@ export type PermitAnswer =
   /** VCARE_MAX_RPS calls already started in this window; it ends in `waitMs`. */
   | { kind: 'rate-limited'; waitMs: number };
 
+/** A job field written in the same round trip as a granted lock (the sending mark). */
+export interface JobMark {
+  /** The job's hash key. */
+  jobKey: string;
+  /** The job's new `progress`, as JSON. */
+  progress: string;
+}
+
 export interface CallPermits {
-  /** One round trip. `holder` names the job in the lock's value, for whoever inspects Redis. */
-  acquire(enrollmentId: string, holder: string): Promise<PermitAnswer>;
+  /**
+   * One round trip. `holder` names the job in the lock's value, for whoever inspects Redis;
+   * `mark` is written only if the lock is granted. Rejects if the marked job no longer exists.
+   */
+  acquire(enrollmentId: string, holder: string, mark?: JobMark): Promise<PermitAnswer>;
 }
 
 /** Redis key of one enrollment's lock. */
@@ -81,17 +96,20 @@ export function createCallPermits(options: CallPermitsOptions): CallPermits {
   const { redis, lockTtlMs } = options;
   const rateKey = `${options.prefix}:vcare:rate`;
   return {
-    async acquire(enrollmentId, holder) {
+    async acquire(enrollmentId, holder, mark) {
       const key = enrollmentLockKey(options.prefix, enrollmentId);
       const owner = `${holder}:${randomUUID()}`;
       const answer = Number(
-        await ACQUIRE(
-          redis,
-          [key, rateKey],
-          [owner, lockTtlMs, options.maxPerSecond ?? 0, RATE_WINDOW_MS],
-        ),
+        await ACQUIRE(redis, mark ? [key, rateKey, mark.jobKey] : [key, rateKey], [
+          owner,
+          lockTtlMs,
+          options.maxPerSecond ?? 0,
+          RATE_WINDOW_MS,
+          mark?.progress ?? '',
+        ]),
       );
       if (answer === -1) return { kind: 'busy' };
+      if (answer === -2) throw new Error(`job ${holder} no longer exists; not calling vCare`);
       if (answer > 0) return { kind: 'rate-limited', waitMs: answer };
       // Fires only for holds longer than half the TTL: the usual call costs no renewal.
       const renewal = setInterval(() => {

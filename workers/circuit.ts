@@ -70,10 +70,22 @@ export interface Circuit {
   readonly options: Readonly<CircuitOptions>;
   /** Whether a call may go now; no round trip while this process recently saw the circuit closed. */
   admit(): Promise<Admission>;
-  /** Counts a finished call (one round trip) and says what the circuit is now. */
+  /**
+   * Counts a finished call (one round trip) and says what the circuit is now. A probe's
+   * outcome and every failure go through here.
+   */
   record(call: { failed: boolean; probe: boolean }): Promise<Recorded>;
+  /**
+   * Counts an answered call that is not a probe, without a round trip of its own: such calls
+   * only add to the window, so they are sent with this process's next `record`, or within
+   * SUCCESS_FLUSH_MS. A failure is therefore always weighed against every earlier answered
+   * call of its own process, and against those of other processes up to that delay.
+   */
+  countAnswered(): void;
   /** The shared state, read from Redis (for the metric). */
   read(): Promise<CircuitState>;
+  /** Sends the answered calls not yet counted. */
+  flush(): Promise<void>;
 }
 
 // KEYS[1] state hash; ARGV now, probe interval. Returns {state, probe?, probe_at}.
@@ -90,7 +102,8 @@ return {state, 0, probeAt}
 `);
 
 // KEYS[1] state hash, KEYS[2] window hash (fields c<bucket> calls, f<bucket> failures).
-// ARGV now, failed, probe, window ms, min calls, failure ratio, probe interval.
+// ARGV now, failed, probe, window ms, min calls, failure ratio, probe interval, answered calls
+// counted in this process since its last record (they join the window with this call).
 // Returns {state, transition, probe_at, calls, failures}. While not closed only a probe's
 // outcome counts: calls that started before the circuit opened say nothing new.
 const RECORD = luaScript(`
@@ -112,7 +125,8 @@ end
 local windowMs = tonumber(ARGV[4])
 local bucketMs = math.max(1, math.floor(windowMs / 10))
 local bucket = math.floor(now / bucketMs)
-redis.call('HINCRBY', KEYS[2], 'c' .. bucket, 1)
+local added = tonumber(ARGV[8]) + (failed and 1 or 0)
+if added > 0 then redis.call('HINCRBY', KEYS[2], 'c' .. bucket, added) end
 if failed then redis.call('HINCRBY', KEYS[2], 'f' .. bucket, 1) end
 redis.call('PEXPIRE', KEYS[2], windowMs + bucketMs)
 local calls, failures = 0, 0
@@ -135,6 +149,8 @@ end
 return {'closed', '', 0, calls, failures}
 `);
 
+/** Answered calls wait at most this long to be counted in the shared window. */
+const SUCCESS_FLUSH_MS = 200;
 /** How long a "closed" seen by this process is trusted without asking Redis. */
 const TRUST_CLOSED_MS = 1000;
 /** While a probe is out, others look again this often, so they resume soon after it succeeds. */
@@ -150,8 +166,9 @@ export interface CircuitDeps extends Partial<CircuitOptions> {
 
 /**
  * A circuit breaker whose state lives in Redis, shared by every worker process. Workers that
- * keep calling learn the state from each call they record, so the usual call costs one
- * command (pipelined with the enrollment lock's release), and no extra round trip to admit.
+ * keep calling learn the state from what they record, so the usual (answered) call costs no
+ * round trip of its own: answered calls are counted in one command every SUCCESS_FLUSH_MS,
+ * and none is needed to admit.
  */
 export function createCircuit(deps: CircuitDeps): Circuit {
   const options: CircuitOptions = {
@@ -164,6 +181,8 @@ export function createCircuit(deps: CircuitDeps): Circuit {
   const stateKey = `${deps.prefix}:vcare:circuit`;
   const windowKey = `${deps.prefix}:vcare:circuit:window`;
   let known: { state: CircuitState; at: number } = { state: 'open', at: 0 };
+  let answered = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
 
   const waitFor = (state: CircuitState, probeAt: number, at: number) =>
     state === 'closed'
@@ -172,6 +191,44 @@ export function createCircuit(deps: CircuitDeps): Circuit {
           1,
           state === 'half-open' ? Math.min(probeAt - at, HALF_OPEN_RECHECK_MS) : probeAt - at,
         );
+
+  /** The answered calls not yet counted, handed to the command about to leave. */
+  function takeAnswered(): number {
+    const count = answered;
+    answered = 0;
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    return count;
+  }
+
+  async function send(
+    call: { failed: boolean; probe: boolean },
+    successes: number,
+  ): Promise<Recorded> {
+    const at = now();
+    const [state, transition, probeAt, calls, failures] = (await RECORD(
+      deps.redis,
+      [stateKey, windowKey],
+      [
+        at,
+        call.failed ? 1 : 0,
+        call.probe ? 1 : 0,
+        options.windowMs,
+        options.minCalls,
+        options.failureRatio,
+        options.probeIntervalMs,
+        successes,
+      ],
+    )) as [CircuitState, string, number, number, number];
+    known = { state, at };
+    return {
+      state,
+      waitMs: waitFor(state, probeAt, at),
+      transition: transition === 'opened' || transition === 'closed' ? transition : undefined,
+      calls,
+      failures,
+    };
+  }
 
   return {
     options,
@@ -190,29 +247,19 @@ export function createCircuit(deps: CircuitDeps): Circuit {
       if (probe === 1) return { go: true, probe: true, waitMs: 0 };
       return { go: false, probe: false, waitMs: waitFor(state, probeAt, at) };
     },
-    async record(call) {
-      const at = now();
-      const [state, transition, probeAt, calls, failures] = (await RECORD(
-        deps.redis,
-        [stateKey, windowKey],
-        [
-          at,
-          call.failed ? 1 : 0,
-          call.probe ? 1 : 0,
-          options.windowMs,
-          options.minCalls,
-          options.failureRatio,
-          options.probeIntervalMs,
-        ],
-      )) as [CircuitState, string, number, number, number];
-      known = { state, at };
-      return {
-        state,
-        waitMs: waitFor(state, probeAt, at),
-        transition: transition === 'opened' || transition === 'closed' ? transition : undefined,
-        calls,
-        failures,
-      };
+    record(call) {
+      return send(call, takeAnswered());
+    },
+    countAnswered() {
+      answered += 1;
+      flushTimer ??= setTimeout(() => {
+        // Lost on a Redis error: a few answered calls fewer only make the circuit open a
+        // little sooner.
+        send({ failed: false, probe: false }, takeAnswered()).catch(() => {});
+      }, SUCCESS_FLUSH_MS).unref();
+    },
+    async flush() {
+      if (answered > 0) await send({ failed: false, probe: false }, takeAnswered());
     },
     async read() {
       const state = await deps.redis.hget(stateKey, 'state');

@@ -20,7 +20,7 @@ import type { CallGate } from './call-gate.ts';
 import { chainCancellation } from './chain-guard.ts';
 import { vcareHealth } from './circuit.ts';
 import { describeOutcome, TransientVcareError } from './errors.ts';
-import { clearSending, interruptedRun, markSending } from './sending-marker.ts';
+import { clearSending, interruptedRun, sendingMark } from './sending-marker.ts';
 
 export interface OrderProcessorDeps {
   client: VcareClient;
@@ -109,14 +109,13 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     const order = openOrder(action, data.order);
     if ('error' in order) return deadLetter(job, data, 'permanent_error', order.error);
     const idempotency = action.idempotency(order.value);
-    // Before the sending mark: a job sent back from here has sent nothing, and keeps its
-    // attemptsMade, so its rerun must not find a mark of this attempt.
-    const pass = await deps.gate.enter(job, token, order.value.enrollment_id);
+    // A side-effecting job is marked sending in the gate's round trip, only once let through
+    // and before the request can leave: a rerun of this attempt after a crash must not resend,
+    // while a job sent back by the gate has sent nothing and its rerun must find no mark.
+    const mark = idempotency === 'side-effecting' ? sendingMark(job) : undefined;
+    const pass = await deps.gate.enter(job, token, order.value.enrollment_id, mark);
     let answered = false;
     try {
-      // Before the request can leave: a rerun of this attempt after a crash must not resend.
-      if (idempotency === 'side-effecting') await markSending(job);
-
       // vCare may echo what it was sent in msg/errors: scrub before anything keeps or logs them.
       const outcome = scrubMessages(
         await callVcare(action, order.value, signal),
@@ -154,7 +153,8 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         log().debug({ outcome: final }, 'vCare call failed while the circuit is open; held back');
         return await pass.holdBack();
       }
-      if (verdict !== 'retry') return deadLetter(job, data, verdict, final);
+      // Awaited here: the finally block awaits too, and a rejection must not wait unhandled.
+      if (verdict !== 'retry') return await deadLetter(job, data, verdict, final);
       // Only a transient outcome retries a side-effecting order: vCare did not act.
       if (idempotency === 'side-effecting') await clearSending(job);
       await job.log(JSON.stringify(attemptRecord(final)));

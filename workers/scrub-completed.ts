@@ -2,8 +2,16 @@ import type { Job } from 'bullmq';
 import { findAction } from '../src/actions/registry.ts';
 import type { Logger } from '../src/log.ts';
 import type { OrderJobData } from '../src/queue/job-data.ts';
+import { luaScript } from '../src/queue/lua-script.ts';
+import type { RedisClient } from '../src/queue/redis.ts';
 import { isEncrypted } from '../src/security/cipher.ts';
 import { scrubFields } from '../src/security/scrub.ts';
+
+// As BullMQ's updateData: a job removed meanwhile (retention) is not brought back as a stub.
+const UPDATE_DATA = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'data', ARGV[1]) end
+return -1
+`);
 
 /**
  * A `completed` listener for the order workers: replaces the secret fields of a completed
@@ -12,9 +20,11 @@ import { scrubFields } from '../src/security/scrub.ts';
  * It runs after BullMQ has stored the result, so a crash can never cost the order (scrubbing
  * inside the processor would, if the process died before the job completed: the rerun would
  * find no secrets). The price is a small window in which a crash leaves the completed job with
- * its secrets still encrypted. One `updateData` round trip per order.
+ * its secrets still encrypted. One command per order, as BullMQ's `updateData` writes the
+ * data; `redis` should auto-pipeline (see `pipelinedTwin`), so that the scrubs of the orders
+ * completed in one turn of the event loop share one write.
  */
-export function scrubCompletedOrder(logger: Logger): (job: Job) => void {
+export function scrubCompletedOrder(logger: Logger, redis: RedisClient): (job: Job) => void {
   return (job) => {
     const data = job.data as Partial<OrderJobData> | undefined;
     if (!data?.order || job.opts.removeOnComplete === true) return;
@@ -29,7 +39,8 @@ export function scrubCompletedOrder(logger: Logger): (job: Job) => void {
       order: record,
       meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
     };
-    void job.updateData(next).catch((error: unknown) => {
+    const jobKey = `${job.queueQualifiedName}:${job.id}`;
+    UPDATE_DATA(redis, [jobKey], [JSON.stringify(next)]).catch((error: unknown) => {
       logger.warn(
         { err: { message: (error as Error).message }, queue: job.queueName, jobId: job.id },
         'could not scrub the secrets of a completed order (they stay encrypted)',

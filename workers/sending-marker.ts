@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { DeadLetterReason, FinalError } from '../src/queue/dead-letter.ts';
+import type { JobMark } from './call-permit.ts';
 
 /**
  * The job's progress while a side-effecting call may be in flight: the attempt (BullMQ's
@@ -18,9 +19,15 @@ function sendingAttempt(job: Job): number | null {
     : null;
 }
 
-/** One round trip, awaited before the request may leave. Side-effecting actions only. */
-export async function markSending(job: Job): Promise<void> {
-  await job.updateProgress({ sending_attempt: job.attemptsMade } satisfies SendingProgress);
+/**
+ * The mark a side-effecting job carries while its call may be in flight: its new progress,
+ * written by the enrollment lock's round trip (call-permit.ts) before the request may leave.
+ */
+export function sendingMark(job: Job): JobMark {
+  return {
+    jobKey: `${job.queueQualifiedName}:${job.id}`,
+    progress: JSON.stringify({ sending_attempt: job.attemptsMade } satisfies SendingProgress),
+  };
 }
 
 /** vCare answered that it did not act (transient): a crash from here on is no unknown outcome. */

@@ -2,7 +2,7 @@ import { type MinimalJob, type Queue, Worker } from 'bullmq';
 import type { Logger } from '../src/log.ts';
 import { CALLBACK_QUEUE, DEAD_LETTER_QUEUE, ORDER_QUEUES } from '../src/queue/names.ts';
 import type { OrderSettled } from '../src/queue/order-settled.ts';
-import type { RedisClient } from '../src/queue/redis.ts';
+import { pipelinedTwin, type RedisClient } from '../src/queue/redis.ts';
 import {
   DEFAULT_RETENTION,
   deadLetterRetention,
@@ -77,15 +77,23 @@ export function startWorkers(options: WorkersOptions): Workers {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const retention = options.retention ?? DEFAULT_RETENTION;
   const lockDurationMs = options.lockDurationMs ?? 30_000;
+  // The workers' own scripts (enrollment locks, circuit, scrubs): many jobs issue them at the
+  // same moment, and on this connection those of one event-loop turn leave in one write.
+  const coordination = pipelinedTwin(options.redis, (error) =>
+    options.logger.warn(
+      { err: { message: error.message } },
+      'redis connection error; reconnecting',
+    ),
+  );
   const circuit = createCircuit({
     ...options.circuit,
-    redis: options.redis,
+    redis: coordination,
     prefix: options.prefix,
   });
   const gate = createCallGate({
     circuit,
     permits: createCallPermits({
-      redis: options.redis,
+      redis: coordination,
       prefix: options.prefix,
       lockTtlMs: lockDurationMs,
       maxPerSecond: options.maxRps,
@@ -144,7 +152,7 @@ export function startWorkers(options: WorkersOptions): Workers {
       options.logger.error({ err: error, queue: worker.name }, 'worker error'),
     );
   }
-  const scrubCompleted = scrubCompletedOrder(options.logger);
+  const scrubCompleted = scrubCompletedOrder(options.logger, coordination);
   for (const worker of workers) {
     if ((ORDER_QUEUES as readonly string[]).includes(worker.name)) {
       worker.on('completed', scrubCompleted);
@@ -171,6 +179,8 @@ export function startWorkers(options: WorkersOptions): Workers {
         );
       }
       clearTimeout(timer);
+      await circuit.flush().catch(() => {});
+      await coordination.quit().catch(() => {});
     },
   };
 }

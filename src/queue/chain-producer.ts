@@ -73,7 +73,7 @@ export async function enqueueChain(
     action: p.action.name,
   }));
   for (const [index, p] of prepared.entries()) {
-    p.opts.jobId = steps[index]?.id;
+    p.opts.jobId = (steps[index] as { id: string }).id;
     p.data.meta.chain = { id, index, steps };
   }
   const root = prepared.at(-1) as PreparedOrder;

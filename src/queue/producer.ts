@@ -4,6 +4,7 @@ import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { encryptFields } from '../security/secret-fields.ts';
+import { createAddBatcher } from './add-batcher.ts';
 import { takeCallbackUrl } from './callbacks.ts';
 import { type ChainEnqueueResult, enqueueChain } from './chain-producer.ts';
 import {
@@ -90,7 +91,7 @@ export interface Producer {
 export interface Prepared {
   action: ActionDefinition;
   data: OrderJobData;
-  opts: JobsOptions;
+  opts: JobsOptions & { jobId: string };
 }
 
 export function createProducer(options: ProducerOptions): Producer {
@@ -101,6 +102,8 @@ export function createProducer(options: ProducerOptions): Producer {
     ORDER_QUEUES.map((name) => [name, new Queue(name, { connection: options.redis, prefix })]),
   );
   const queueOf = (name: OrderQueueName) => queues.get(name) as Queue;
+  // Single orders arriving together (concurrent requests) reach Redis in one write per queue.
+  const adders = new Map([...queues].map(([name, queue]) => [name, createAddBatcher(queue)]));
   // Chains span queues: one flow needs them all under one prefix (one Cluster hash tag).
   const flows = new FlowProducer({ connection: options.redis, prefix });
 
@@ -150,7 +153,8 @@ export function createProducer(options: ProducerOptions): Producer {
       // A key already used for another action is refused before anything is added.
       if (key !== undefined && (await heldElsewhere(queues, keyedOrder(prepared))))
         return { status: 'conflict', id: prepared.opts.jobId as string };
-      await queueOf(prepared.action.queue).add(prepared.action.name, prepared.data, prepared.opts);
+      const add = adders.get(prepared.action.queue) as ReturnType<typeof createAddBatcher>;
+      await add({ name: prepared.action.name, data: prepared.data, opts: prepared.opts });
       return key === undefined ? accepted(prepared) : settleKeyed(prepared);
     },
 
@@ -212,7 +216,10 @@ export function createProducer(options: ProducerOptions): Producer {
  * Options of every order job: a fresh attempt budget and the vCare backoff of `retry`.
  * Intake and dead-letter replays both use it, so a replay retries like a new order.
  */
-export function orderJobOptions(jobId: string, retry: RetryPolicy): JobsOptions {
+export function orderJobOptions(
+  jobId: string,
+  retry: RetryPolicy,
+): JobsOptions & { jobId: string } {
   return {
     jobId,
     attempts: retry.attempts,

@@ -128,7 +128,7 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-/** The first `code` along the `cause` chain (ky NetworkError → TypeError → undici error). */
+/** The first `code` along the `cause` chain (undici's error, or a wrapper whose cause it is). */
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Object; depth++) {
