@@ -12,6 +12,7 @@ import { type OrderJobData, orderJobDataSchema } from '../src/queue/job-data.ts'
 import type { OrderSettled } from '../src/queue/order-settled.ts';
 import { verdictFor } from '../src/queue/retry-policy.ts';
 import type { Cipher } from '../src/security/cipher.ts';
+import type { OrderSeal } from '../src/security/order-seal.ts';
 import { scrubMessages, scrubText, secretValues } from '../src/security/redact.ts';
 import { scrubbedFields } from '../src/security/scrub.ts';
 import { decryptFields } from '../src/security/secret-fields.ts';
@@ -25,6 +26,8 @@ import { clearSending, interruptedRun, sendingMark } from './sending-marker.ts';
 export interface OrderProcessorDeps {
   client: VcareClient;
   cipher: Cipher;
+  /** Tells an order intake validated and nobody changed since (it is not validated again). */
+  orderSeal: OrderSeal;
   deadLetters: Queue;
   /** The order queues, to read a job's attempt log when it is dead-lettered. */
   queues: ReadonlyMap<string, Queue>;
@@ -106,7 +109,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         msg: `no vCare action named ${job.name}`,
       });
     }
-    const order = openOrder(action, data.order);
+    const order = openOrder(action, data.order, data.meta.order_seal);
     if ('error' in order) return deadLetter(job, data, 'permanent_error', order.error);
     const idempotency = action.idempotency(order.value);
     // A side-effecting job is marked sending in the gate's round trip, only once let through
@@ -183,10 +186,15 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     }
   }
 
-  /** Decrypts and re-validates: the data may have been edited in Bull Board since intake. */
+  /**
+   * Decrypts, and validates again unless intake's seal holds: the data may have been edited in
+   * Bull Board since intake. An order that can expire (a card) is always validated again: it
+   * may run long after intake.
+   */
   function openOrder(
     action: ActionDefinition,
     stored: OrderBody,
+    seal: string | undefined,
   ): { value: OrderBody } | { error: FinalError } {
     const scrubbed = scrubbedFields(stored);
     if (scrubbed.length > 0) {
@@ -209,6 +217,10 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
           msg: `secret fields cannot be decrypted: ${(error as Error).message}`,
         },
       };
+    }
+    const sealed = deps.orderSeal.holds(stored, seal);
+    if (sealed && !action.expiresAfterIntake && plain.action === action.name) {
+      return { value: plain };
     }
     const checked = action.schema.safeParse({ ...plain, action: action.name });
     if (!checked.success) {

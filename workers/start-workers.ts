@@ -16,6 +16,7 @@ import {
   type RetryPolicy,
 } from '../src/queue/retry-policy.ts';
 import type { Cipher } from '../src/security/cipher.ts';
+import { createOrderSeal } from '../src/security/order-seal.ts';
 import type { VcareClient } from '../src/vcare/client.ts';
 import { createCallGate } from './call-gate.ts';
 import { createCallPermits } from './call-permit.ts';
@@ -33,6 +34,8 @@ export interface WorkersOptions {
   concurrency: number;
   client: VcareClient;
   cipher: Cipher;
+  /** Key of intake's order seals (the producer's `hashKey`): sealed orders skip validation. */
+  sealKey: string;
   queues: ReadonlyMap<string, Queue>;
   deadLetters: Queue;
   logger: Logger;
@@ -103,7 +106,11 @@ export function startWorkers(options: WorkersOptions): Workers {
     queues: options.queues,
     logger: options.logger,
   });
-  const processor = createOrderProcessor({ ...options, gate });
+  const processor = createOrderProcessor({
+    ...options,
+    gate,
+    orderSeal: createOrderSeal(options.sealKey),
+  });
   // The order as enqueued keeps its first delay; the queue's policy bounds every delay.
   const settings = (queue: string) => ({
     backoffStrategy: (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {

@@ -27,6 +27,7 @@ export const changeAccountStatus = defineAction({
   buildSchema,
   requiredFields: ['enrollment_id', 'status'],
   secretFields: ['agent_password'],
+  expiresAfterIntake: false,
   idempotency: () => 'idempotent',
   toVcareBody: (order) => ({ ...order }),
 });

@@ -124,6 +124,7 @@ export const createCustomerPrepaid = defineAction({
     'ivr_pin',
     'security_questions_answers',
   ],
+  expiresAfterIntake: false,
   idempotency: () => 'side-effecting',
   toVcareBody: (order) => ({ ...order }),
 });

@@ -81,6 +81,7 @@ export const equipmentPurchase = defineAction({
   buildSchema,
   requiredFields: ['enrollment_id', 'model_id'],
   secretFields: [...cardSecretFields, 'agent_password'],
+  expiresAfterIntake: true,
   idempotency: () => 'side-effecting',
   toVcareBody: (order) => ({ ...order }),
 });

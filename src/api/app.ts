@@ -45,6 +45,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // JSON answers to API calls are never revalidated: hashing each body for an ETag is waste.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
   // Bull Board included: its page runs only same-origin scripts. No upgrade-insecure-requests,
   // which would break the board where it is served over plain HTTP inside a private network.

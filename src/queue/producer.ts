@@ -3,6 +3,7 @@ import { FlowProducer, type JobsOptions, Queue } from 'bullmq';
 import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
+import { createOrderSeal } from '../security/order-seal.ts';
 import { encryptFields } from '../security/secret-fields.ts';
 import { createAddBatcher } from './add-batcher.ts';
 import { takeCallbackUrl } from './callbacks.ts';
@@ -106,6 +107,18 @@ export function createProducer(options: ProducerOptions): Producer {
   const adders = new Map([...queues].map(([name, queue]) => [name, createAddBatcher(queue)]));
   // Chains span queues: one flow needs them all under one prefix (one Cluster hash tag).
   const flows = new FlowProducer({ connection: options.redis, prefix });
+  // The configured agent password, encrypted once: most orders carry it, and every order
+  // holding the same ciphertext tells no more than that they share the configured password.
+  const defaultPassword = options.defaults.agent_password;
+  const sealedDefaultPassword =
+    defaultPassword === undefined || defaultPassword === ''
+      ? undefined
+      : options.cipher.encrypt(JSON.stringify(defaultPassword));
+  const orderSeal = createOrderSeal(options.hashKey);
+  const sealDefaults = (order: OrderBody): OrderBody =>
+    sealedDefaultPassword !== undefined && order.agent_password === defaultPassword
+      ? { ...order, agent_password: sealedDefaultPassword }
+      : order;
 
   function prepare(
     body: unknown,
@@ -119,10 +132,12 @@ export function createProducer(options: ProducerOptions): Producer {
     const { action, order } = result;
     const key = enqueue.idempotencyKey;
     const jobId = key ? idempotentJobId(options.hashKey, enqueue.scope ?? '', key) : randomUUID();
+    const stored = encryptFields(sealDefaults(order), action.secretFields, options.cipher);
     const data: OrderJobData = {
-      order: encryptFields(order, action.secretFields, options.cipher),
+      order: stored,
       meta: {
         received_at: Date.now(),
+        order_seal: orderSeal.seal(stored),
         ...(key && { body_hash: bodyHash(options.hashKey, body), nonce: randomUUID() }),
         ...(callback.url && { callback_url: callback.url }),
       },

@@ -1,0 +1,30 @@
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+
+/**
+ * A keyed MAC over an order as intake stored it (secrets already encrypted), kept in the job's
+ * meta: a worker that finds it intact knows the order is the one intake validated, unchanged
+ * since, and skips validating it again (the largest part of a worker's own CPU per order
+ * after the vCare call). An order edited in Bull Board, patched by a replay or written by
+ * older code has no seal or a broken one, and is validated in full as before.
+ */
+export interface OrderSeal {
+  seal(order: Record<string, unknown>): string;
+  /** Whether `seal` is this key's seal of exactly this order. */
+  holds(order: Record<string, unknown>, seal: unknown): boolean;
+}
+
+/** @param key base64 key (the service's oldest `DATA_KEY`, as idempotency hashes use). */
+export function createOrderSeal(key: string): OrderSeal {
+  const secret: KeyObject = createSecretKey(Buffer.from(key, 'base64'));
+  const mac = (order: Record<string, unknown>) =>
+    createHmac('sha256', secret).update(JSON.stringify(order)).digest();
+  return {
+    seal: (order) => mac(order).toString('base64url'),
+    holds(order, seal) {
+      if (typeof seal !== 'string') return false;
+      const expected = mac(order);
+      const presented = Buffer.from(seal, 'base64url');
+      return presented.length === expected.length && timingSafeEqual(presented, expected);
+    },
+  };
+}
