@@ -95,4 +95,21 @@ describe('a sealed order changed after intake', () => {
 
     expect((await run(data)).state).toBe('completed');
   });
+
+  it('is trusted as intake validated it while its seal holds', async () => {
+    // A seal made over an order intake would have refused: the worker does not validate it
+    // again, so the call reaches vCare (which refuses the zip code itself).
+    const enrollment = enrollmentId();
+    const { agent_id: _agent, ...body } = valid('create_customer_prepaid', {
+      enrollment_id: enrollment,
+    });
+    const data = await intakeData(body);
+    const order = { ...data.order, service_zip: 'ABCDE' };
+    const resealed = {
+      order,
+      meta: { ...data.meta, order_seal: createOrderSeal(key).seal(order) },
+    };
+    await run(resealed);
+    expect(h.sandbox.ledger().calls.filter((c) => c.enrollment_id === enrollment)).toHaveLength(1);
+  });
 });

@@ -109,7 +109,9 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         msg: `no vCare action named ${job.name}`,
       });
     }
-    const order = openOrder(action, data.order, data.meta.order_seal);
+    // As stored: the seal is over intake's JSON, whose key order the envelope's parse changes.
+    const stored = (job.data as OrderJobData).order;
+    const order = openOrder(action, stored, data.meta.order_seal);
     if ('error' in order) return deadLetter(job, data, 'permanent_error', order.error);
     const idempotency = action.idempotency(order.value);
     // A side-effecting job is marked sending in the gate's round trip, only once let through
