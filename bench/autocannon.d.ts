@@ -8,6 +8,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Each request's body may be rewritten just before it is sent. */
+    requests?: Array<{ setupRequest?: (request: { body?: string }) => { body?: string } }>;
   }
   interface Result {
     duration: number;

@@ -3,6 +3,8 @@ import autocannon from 'autocannon';
 export interface Load {
   url: string;
   body: string;
+  /** A fresh body per request (unique enrollment ids, for orders that workers run). */
+  bodyFor?: () => string;
   headers?: Record<string, string>;
   connections: number;
   seconds: number;
@@ -28,6 +30,11 @@ export async function postLoad(load: Load): Promise<LoadResult> {
     headers: { 'content-type': 'application/json', ...load.headers },
     body: load.body,
     connections: load.connections,
+    ...(load.bodyFor && {
+      requests: [
+        { setupRequest: (request: { body?: string }) => ({ ...request, body: load.bodyFor?.() }) },
+      ],
+    }),
   };
   const warmUp = await autocannon({ ...options, duration: 1 });
   const result = await autocannon({ ...options, duration: load.seconds });

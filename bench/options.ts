@@ -18,6 +18,8 @@ export interface BenchOptions {
   memoryOrders: number;
   /** Our worker processes for the 200 ms runs and the memory run (one per core by default). */
   workerProcesses: number;
+  /** API processes per side in the intake runs, ours and bare alike (one per core by default). */
+  apiProcesses: number;
   /** Runs of each intake and fast-vCare comparison; the best of each counts. */
   rounds: number;
 }
@@ -33,7 +35,7 @@ function positive(name: string, fallback: number): number {
 /**
  * From the command line (`--quick`) and the environment: BENCH_INTAKE_SECONDS,
  * BENCH_WORKER_JOBS, BENCH_CONCURRENCY, BENCH_E2E_SECONDS, BENCH_MEMORY_ORDERS,
- * BENCH_WORKER_PROCESSES, BENCH_ROUNDS, REDIS_URL.
+ * BENCH_WORKER_PROCESSES, BENCH_API_PROCESSES, BENCH_ROUNDS, REDIS_URL.
  */
 export function benchOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
@@ -47,6 +49,7 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
     latencyJobs: quick ? { c100: 300, c300: 450 } : { c100: 4_000, c300: 12_000 },
     memoryOrders: positive('BENCH_MEMORY_ORDERS', quick ? 1_000 : 100_000),
     workerProcesses: positive('BENCH_WORKER_PROCESSES', availableParallelism()),
+    apiProcesses: positive('BENCH_API_PROCESSES', availableParallelism()),
     rounds: positive('BENCH_ROUNDS', quick ? 1 : 2),
   };
 }

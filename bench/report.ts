@@ -48,6 +48,7 @@ export function figures(m: Measured): Record<string, number> {
     e2e_p50_ms: round(m.e2e.p50, 1),
     e2e_p99_ms: round(m.e2e.p99, 1),
     e2e_rate_per_s: m.e2e.ratePerSecond,
+    e2e_max_per_s: m.e2e.maxPerSecond,
     e2e_orders: m.e2e.orders,
     redis_mb_after_100k: round(m.memory.mb[1]),
     redis_prefix_mb_after_100k: round(m.memory.prefixMb),
@@ -61,6 +62,7 @@ export function figures(m: Measured): Record<string, number> {
       c100.failed +
       c300.failed,
     intake_failed: m.intake.failed,
+    intake_api_processes: m.intake.processes,
     ...cpuFigures(m),
     cores: m.cores,
     duration_s: round(m.seconds, 0),
