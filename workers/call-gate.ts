@@ -1,6 +1,6 @@
 import { DelayedError, type Job, type Queue, RateLimitError } from 'bullmq';
 import type { Logger } from '../src/log.ts';
-import type { CallPermits, JobMark, Permit } from './call-permit.ts';
+import type { CallPermits, JobFieldWrite, Permit } from './call-permit.ts';
 import type { Circuit, Recorded } from './circuit.ts';
 
 export interface CallGateOptions {
@@ -28,8 +28,12 @@ export interface CallPass {
   failed(): Promise<boolean>;
   /** Sends the job back to wait without spending an attempt, and pauses the order queues until the next probe. */
   holdBack(): Promise<never>;
-  /** Frees the enrollment and counts an answered call in the circuit. Never throws. */
-  leave(answered: boolean): Promise<void>;
+  /**
+   * Frees the enrollment and counts an answered call in the circuit; `write` rides on the same
+   * round trip. Not awaited by the job: the call is over, and its job may complete meanwhile
+   * (a round trip less per order). A failure is logged; the lock then expires on its own.
+   */
+  leave(answered: boolean, write?: JobFieldWrite): void;
 }
 
 export interface CallGate {
@@ -44,7 +48,7 @@ export interface CallGate {
     job: Job,
     token: string | undefined,
     enrollmentId: string,
-    mark?: JobMark,
+    mark?: JobFieldWrite,
   ): Promise<CallPass>;
 }
 
@@ -127,25 +131,25 @@ export function createCallGate(options: CallGateOptions): CallGate {
         holdBack() {
           return pause(job, token, orderQueues, waitMs);
         },
-        async leave(answered) {
+        leave(answered, write) {
           // A probe's answer closes the circuit now; any other answer joins the next count.
           if (answered && !admission.probe) circuit.countAnswered();
-          const release = permit.release();
-          const record =
-            answered && admission.probe
-              ? circuit.record({ failed: false, probe: true })
-              : undefined;
-          const [released, recorded] = await Promise.allSettled([release, record]);
-          if (released.status === 'rejected') {
+          permit.release(write).catch((error: unknown) => {
             // It expires on its own (lockTtlMs); until then this enrollment's jobs wait.
             logger.warn(
-              { err: released.reason, enrollment_id: enrollmentId },
-              'enrollment lock not released',
+              { err: error, enrollment_id: enrollmentId, job_field: write?.field },
+              'enrollment lock not released (nor the job field written with it)',
             );
-          }
-          if (recorded.status === 'fulfilled' && recorded.value?.transition === 'closed') {
-            logger.info('vCare circuit closed: a probe call was answered; order queues resume');
-          }
+          });
+          if (!answered || !admission.probe) return;
+          circuit.record({ failed: false, probe: true }).then(
+            (recorded) => {
+              if (recorded.transition === 'closed') {
+                logger.info('vCare circuit closed: a probe call was answered; order queues resume');
+              }
+            },
+            (error: unknown) => logger.warn({ err: error }, 'vCare circuit not updated'),
+          );
         },
       };
     },

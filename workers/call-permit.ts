@@ -20,12 +20,14 @@ if max > 0 then
   if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if KEYS[3] then redis.call('HSET', KEYS[3], 'progress', ARGV[5]) end
+if KEYS[3] then redis.call('HSET', KEYS[3], ARGV[6], ARGV[5]) end
 return 0
 `);
 
 // Compare-and-delete / compare-and-extend: never touch a lock another holder took after ours expired.
+// KEYS[2], when given: a job field written in the same round trip if the job still exists.
 const RELEASE = luaScript(`
+if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
@@ -56,8 +58,8 @@ export interface CallPermitsOptions {
 
 /** An enrollment held for one vCare call. */
 export interface Permit {
-  /** Frees the enrollment if the lock is still ours. One round trip. */
-  release(): Promise<void>;
+  /** Frees the enrollment if the lock is still ours, and writes `write`. One round trip. */
+  release(write?: JobFieldWrite): Promise<void>;
 }
 
 export type PermitAnswer =
@@ -67,12 +69,16 @@ export type PermitAnswer =
   /** VCARE_MAX_RPS calls already started in this window; it ends in `waitMs`. */
   | { kind: 'rate-limited'; waitMs: number };
 
-/** A job field written in the same round trip as a granted lock (the sending mark). */
-export interface JobMark {
+/**
+ * A field of a job's hash written in the same round trip as a lock is taken (the sending mark,
+ * in `progress`) or released (scrubbed `data`).
+ */
+export interface JobFieldWrite {
   /** The job's hash key. */
   jobKey: string;
-  /** The job's new `progress`, as JSON. */
-  progress: string;
+  field: 'progress' | 'data';
+  /** JSON, as BullMQ stores the field. */
+  value: string;
 }
 
 export interface CallPermits {
@@ -80,7 +86,7 @@ export interface CallPermits {
    * One round trip. `holder` names the job in the lock's value, for whoever inspects Redis;
    * `mark` is written only if the lock is granted. Rejects if the marked job no longer exists.
    */
-  acquire(enrollmentId: string, holder: string, mark?: JobMark): Promise<PermitAnswer>;
+  acquire(enrollmentId: string, holder: string, mark?: JobFieldWrite): Promise<PermitAnswer>;
 }
 
 /** Redis key of one enrollment's lock. */
@@ -105,7 +111,8 @@ export function createCallPermits(options: CallPermitsOptions): CallPermits {
           lockTtlMs,
           options.maxPerSecond ?? 0,
           RATE_WINDOW_MS,
-          mark?.progress ?? '',
+          mark?.value ?? '',
+          mark?.field ?? '',
         ]),
       );
       if (answer === -1) return { kind: 'busy' };
@@ -126,9 +133,11 @@ export function createCallPermits(options: CallPermitsOptions): CallPermits {
       return {
         kind: 'granted',
         permit: {
-          async release() {
+          async release(write) {
             clearInterval(renewal);
-            await RELEASE(redis, [key], [owner]);
+            await (write
+              ? RELEASE(redis, [key, write.jobKey], [owner, write.field, write.value])
+              : RELEASE(redis, [key], [owner]));
           },
         },
       };

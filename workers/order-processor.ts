@@ -18,9 +18,11 @@ import { scrubbedFields } from '../src/security/scrub.ts';
 import { decryptFields } from '../src/security/secret-fields.ts';
 import type { CallResult, VcareClient } from '../src/vcare/client.ts';
 import type { CallGate } from './call-gate.ts';
+import type { JobFieldWrite } from './call-permit.ts';
 import { chainCancellation } from './chain-guard.ts';
 import { vcareHealth } from './circuit.ts';
 import { describeOutcome, TransientVcareError } from './errors.ts';
+import { scrubbedJobData } from './scrub-completed.ts';
 import { clearSending, interruptedRun, sendingMark } from './sending-marker.ts';
 
 export interface OrderProcessorDeps {
@@ -120,6 +122,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
     const mark = idempotency === 'side-effecting' ? sendingMark(job) : undefined;
     const pass = await deps.gate.enter(job, token, order.value.enrollment_id, mark);
     let answered = false;
+    let scrubbed: { data: OrderJobData; write: JobFieldWrite } | undefined;
     try {
       // vCare may echo what it was sent in msg/errors: scrub before anything keeps or logs them.
       const outcome = scrubMessages(
@@ -146,6 +149,10 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
           );
         }
         const result = { msg_code: outcome.msgCode, msg: outcome.msg, data: outcome.data };
+        // A side-effecting order's secrets go with its lock's release, before it completes:
+        // a rerun of this attempt is dead-lettered unsent whatever its data (sending mark), so
+        // nothing needs them any more, and its completion costs no scrub of its own.
+        if (mark) scrubbed = scrubOnRelease(job);
         await settled(job, data, { state: 'completed', result });
         return result;
       }
@@ -167,9 +174,23 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       throw new TransientVcareError(outcome);
     } finally {
       // After the outcome is handled: the next job of this enrollment sees it settled.
-      await pass.leave(answered);
+      pass.leave(answered, scrubbed?.write);
+      // The completed listener then finds nothing left to scrub.
+      if (scrubbed) job.data = scrubbed.data;
     }
   };
+
+  function scrubOnRelease(job: Job): { data: OrderJobData; write: JobFieldWrite } | undefined {
+    if (job.opts.removeOnComplete === true) return undefined;
+    const next = scrubbedJobData(job);
+    if (!next) return undefined;
+    const write: JobFieldWrite = {
+      jobKey: `${job.queueQualifiedName}:${job.id}`,
+      field: 'data',
+      value: JSON.stringify(next),
+    };
+    return { data: next, write };
+  }
 
   /**
    * The client throws only before the request leaves (its token pool's Redis failed): a

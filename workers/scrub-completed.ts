@@ -14,31 +14,42 @@ return -1
 `);
 
 /**
- * A `completed` listener for the order workers: replaces the secret fields of a completed
- * order's job data by the scrubbed marker and notes `meta.secrets_scrubbed_at`.
+ * The job data of a finished order with its secret fields replaced by the scrubbed marker and
+ * `meta.secrets_scrubbed_at` noted; undefined when there is nothing left to scrub.
+ */
+export function scrubbedJobData(job: Job): OrderJobData | undefined {
+  const data = job.data as Partial<OrderJobData> | undefined;
+  if (!data?.order || !data.meta) return undefined;
+  // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
+  const action = findAction(job.name) ?? findAction(String(data.order.action));
+  const encrypted = Object.keys(data.order).filter((f) => isEncrypted(data.order?.[f]));
+  const fields = [...new Set([...(action?.secretFields ?? []), ...encrypted])];
+  const { record, scrubbed } = scrubFields(data.order, fields);
+  if (scrubbed.length === 0) return undefined;
+  return {
+    order: record,
+    meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
+  };
+}
+
+/**
+ * A `completed` listener for the order workers: scrubs the secrets of a completed order
+ * (`scrubbedJobData`) that the processor has not scrubbed already.
  *
  * It runs after BullMQ has stored the result, so a crash can never cost the order (scrubbing
  * inside the processor would, if the process died before the job completed: the rerun would
  * find no secrets). The price is a small window in which a crash leaves the completed job with
- * its secrets still encrypted. One command per order, as BullMQ's `updateData` writes the
- * data; `redis` should auto-pipeline (see `pipelinedTwin`), so that the scrubs of the orders
+ * its secrets still encrypted. A side-effecting order is scrubbed by the processor instead,
+ * with its enrollment lock's release (order-processor.ts): a rerun of it is dead-lettered
+ * unsent whatever its data. One command per order, as BullMQ's `updateData` writes the data;
+ * `redis` should auto-pipeline (see `pipelinedTwin`), so that the scrubs of the orders
  * completed in one turn of the event loop share one write.
  */
 export function scrubCompletedOrder(logger: Logger, redis: RedisClient): (job: Job) => void {
   return (job) => {
-    const data = job.data as Partial<OrderJobData> | undefined;
-    if (!data?.order || job.opts.removeOnComplete === true) return;
-    // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
-    const action = findAction(job.name) ?? findAction(String(data.order.action));
-    const encrypted = Object.keys(data.order).filter((f) => isEncrypted(data.order?.[f]));
-    const fields = [...new Set([...(action?.secretFields ?? []), ...encrypted])];
-    const { record, scrubbed } = scrubFields(data.order, fields);
-    if (scrubbed.length === 0) return;
-    const next = {
-      ...data,
-      order: record,
-      meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
-    };
+    if (job.opts.removeOnComplete === true) return;
+    const next = scrubbedJobData(job);
+    if (!next) return;
     const jobKey = `${job.queueQualifiedName}:${job.id}`;
     UPDATE_DATA(redis, [jobKey], [JSON.stringify(next)]).catch((error: unknown) => {
       logger.warn(

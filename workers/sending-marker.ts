@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { DeadLetterReason, FinalError } from '../src/queue/dead-letter.ts';
-import type { JobMark } from './call-permit.ts';
+import type { JobFieldWrite } from './call-permit.ts';
 
 /**
  * The job's progress while a side-effecting call may be in flight: the attempt (BullMQ's
@@ -23,10 +23,11 @@ function sendingAttempt(job: Job): number | null {
  * The mark a side-effecting job carries while its call may be in flight: its new progress,
  * written by the enrollment lock's round trip (call-permit.ts) before the request may leave.
  */
-export function sendingMark(job: Job): JobMark {
+export function sendingMark(job: Job): JobFieldWrite {
   return {
     jobKey: `${job.queueQualifiedName}:${job.id}`,
-    progress: JSON.stringify({ sending_attempt: job.attemptsMade } satisfies SendingProgress),
+    field: 'progress',
+    value: JSON.stringify({ sending_attempt: job.attemptsMade } satisfies SendingProgress),
   };
 }
 
