@@ -20,7 +20,7 @@ export interface BenchOptions {
   workerProcesses: number;
   /** API processes per side in the intake runs, ours and bare alike (one per core by default). */
   apiProcesses: number;
-  /** Runs of each intake and fast-vCare comparison; the best of each counts. */
+  /** Runs of each intake, fast-vCare and real-world-vCare measurement; the best of each counts. */
   rounds: number;
 }
 
@@ -50,6 +50,6 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
     memoryOrders: positive('BENCH_MEMORY_ORDERS', quick ? 1_000 : 100_000),
     workerProcesses: positive('BENCH_WORKER_PROCESSES', availableParallelism()),
     apiProcesses: positive('BENCH_API_PROCESSES', availableParallelism()),
-    rounds: positive('BENCH_ROUNDS', quick ? 1 : 2),
+    rounds: positive('BENCH_ROUNDS', quick ? 1 : 3),
   };
 }

@@ -65,3 +65,20 @@ export async function latencyPhase(
     await setFaults(bench.sandbox.checked, {});
   }
 }
+
+/**
+ * `runs` of one concurrency, combined: the best rate (the run least disturbed by anything else
+ * on the machine) with every run's HTTP calls, so that calls per order count them all.
+ */
+export function bestLatencyRun(runs: readonly LatencyRun[]): LatencyRun {
+  const best = runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const sum = (pick: (run: LatencyRun) => number) => runs.reduce((n, run) => n + pick(run), 0);
+  return {
+    ...best,
+    calls: sum((run) => run.calls),
+    authenticate: sum((run) => run.authenticate),
+    completed: sum((run) => run.completed),
+    failed: sum((run) => run.failed),
+    peakInFlight: Math.max(...runs.map((run) => run.peakInFlight)),
+  };
+}

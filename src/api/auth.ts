@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+// One-shot: no Hash object per call (intake hashes the presented key on every request).
+const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 /** Compares secrets in constant time (hashing first, so lengths do not leak either). */
 export function safeEqual(a: string, b: string): boolean {
