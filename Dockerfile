@@ -6,6 +6,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# A larger young generation: each order allocates short-lived objects, and the default one
+# was scavenged so often that garbage collection took a tenth of a worker's CPU (as the npm
+# scripts run it; docs/benchmarks.md).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -13,6 +13,9 @@ export interface OursSetup {
 
 export const DATA_KEY = randomBytes(32).toString('base64');
 
+/** The Node options `npm start`, `npm run api` and `npm run worker` (and the image) run with. */
+const NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** BENCH_CPU_PROF=<dir>: our processes write V8 CPU profiles there (`node --cpu-prof`). */
 const profile = process.env.BENCH_CPU_PROF
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
@@ -48,7 +51,7 @@ export async function startOursApi(setup: OursSetup): Promise<{ url: string; chi
   const port = await freePort();
   const child = spawnNode(
     'api',
-    [...profile, 'src/main.ts', 'api'],
+    [...NODE_FLAGS, ...profile, 'src/main.ts', 'api'],
     env(setup, { PORT: String(port) }),
     'ignore',
   );
@@ -62,7 +65,7 @@ export async function startOursWorkers(setup: OursSetup, concurrency: number): P
   const port = await freePort();
   const child = spawnNode(
     `workers(c=${concurrency})`,
-    [...profile, 'src/main.ts', 'worker'],
+    [...NODE_FLAGS, ...profile, 'src/main.ts', 'worker'],
     env(setup, { WORKER_HEALTH_PORT: String(port), WORKER_CONCURRENCY: String(concurrency) }),
     'ignore',
   );
