@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { Queue } from 'bullmq';
+import type { Express } from 'express';
 import { CIRCUIT_STATE_VALUE } from '../workers/circuit.ts';
 import { type Maintenance, startMaintenance } from '../workers/start-maintenance.ts';
 import { startWorkers, type Workers } from '../workers/start-workers.ts';
-import { createApp } from './api/app.ts';
+import { createApiHandler } from './api/app.ts';
 import { type HealthServer, startHealthServer } from './api/health-server.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
@@ -37,6 +38,8 @@ export interface Service {
   workers: Workers | undefined;
   /** Bound API server and its URL, when `api`. */
   server: Server | undefined;
+  /** The express app behind the intake fast path (its routes are the API's, bar that one). */
+  app: Express | undefined;
   url: string | undefined;
   /** Health and metrics server of a workers-only process (WORKER_HEALTH_PORT). */
   health: HealthServer | undefined;
@@ -168,9 +171,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   let server: Server | undefined;
+  let app: Express | undefined;
   let url: string | undefined;
   if (options.api) {
-    const app = createApp({
+    const api = createApiHandler({
       producer,
       deadLetters,
       redis: clientRedis,
@@ -183,7 +187,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       cipher,
       retry,
     });
-    server = await listen(app, env.PORT);
+    app = api.app;
+    server = await listen(api.listener, env.PORT);
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : env.PORT}`;
   }
@@ -208,6 +213,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     client,
     workers,
     server,
+    app,
     url,
     health,
     async close() {
@@ -234,10 +240,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
 }
 
-function listen(app: ReturnType<typeof createApp>, port: number): Promise<Server> {
+function listen(handler: RequestListener, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, '0.0.0.0', (error?: Error) =>
-      error ? reject(error) : resolve(server),
-    );
+    const server = createServer(handler);
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }

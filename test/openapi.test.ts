@@ -1,4 +1,3 @@
-import type { RequestListener } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actions } from '../src/actions/registry.ts';
 import { BULL_BOARD_PATH } from '../src/api/bull-board.ts';
@@ -59,10 +58,7 @@ beforeAll(async () => {
   const res = await fetch(`${h.url}/openapi.json`);
   expect(res.status).toBe(200);
   doc = (await res.json()) as Json;
-  const app = h.service.server?.listeners('request')[0] as RequestListener & {
-    router: { stack: Layer[] };
-  };
-  routes = appRoutes(app.router.stack);
+  routes = appRoutes(h.service.app?.router.stack as Layer[]);
 });
 afterAll(async () => {
   await h?.close();

@@ -1,12 +1,6 @@
+import type { RequestListener } from 'node:http';
 import type { Queue } from 'bullmq';
-import express, {
-  type ErrorRequestHandler,
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
-import helmet from 'helmet';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Producer } from '../queue/producer.ts';
@@ -17,9 +11,11 @@ import { requireAdmin, requireProducerKey } from './auth.ts';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
 import { deadLettersRoutes } from './dead-letters-routes.ts';
 import { healthRoutes } from './health-routes.ts';
+import { INVALID_JSON, intakeFastPath } from './intake-fast-path.ts';
 import { buildOpenApi } from './openapi.ts';
 import { ordersRoutes } from './orders-routes.ts';
 import { requestLog } from './request-log.ts';
+import { type Headers, securityHeaders, setHeaders } from './security-headers.ts';
 
 export interface AppDeps {
   producer: Producer;
@@ -40,21 +36,35 @@ export interface AppDeps {
   retry: RetryPolicy;
 }
 
-/** The HTTP face of the service: intake, status, Bull Board, health. Composes only. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * The HTTP face of the service: the express app, behind the intake fast path that answers the
+ * common `POST /v1/orders` without it (intake-fast-path.ts).
+ */
+export function createApiHandler(deps: AppDeps): { listener: RequestListener; app: Express } {
+  const headers = securityHeaders();
+  const app = createApp(deps, headers);
+  const listener = intakeFastPath(
+    {
+      producer: deps.producer,
+      deadLetters: deps.deadLetters,
+      apiKeys: deps.apiKeys,
+      logger: deps.logger,
+      headers,
+    },
+    app,
+  );
+  return { listener, app };
+}
+
+/** The express app: intake, status, Bull Board, health. Composes only. */
+export function createApp(deps: AppDeps, headers: Headers = securityHeaders()): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   // JSON answers to API calls are never revalidated: hashing each body for an ETag is waste.
   app.set('etag', false);
   app.use(requestLog(deps.logger));
-  // Bull Board included: its page runs only same-origin scripts. No upgrade-insecure-requests,
-  // which would break the board where it is served over plain HTTP inside a private network.
-  app.use(
-    fixedHeaders(
-      helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
-    ),
-  );
+  app.use(setHeaders(headers));
 
   // Intake first: the busiest routes pass the fewest layers.
   const admin = requireAdmin(deps.admin.user, deps.admin.password);
@@ -101,7 +111,7 @@ export function createApp(deps: AppDeps): Express {
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
     const status = typeof error?.status === 'number' ? error.status : 500;
     if (status === 400 && error?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_json', message: 'request body is not valid JSON' });
+      res.status(400).json(INVALID_JSON);
       return;
     }
     if (status === 413) {
@@ -116,30 +126,4 @@ export function createApp(deps: AppDeps): Express {
   };
   app.use(onError);
   return app;
-}
-
-/**
- * The headers `middleware` (helmet) sets, worked out once and set in one call per response:
- * they are the same on every response (no per-request nonce), and helmet's thirteen
- * middlewares per request were a measurable share of intake's CPU.
- */
-function fixedHeaders(middleware: RequestHandler): RequestHandler {
-  const headers = new Map<string, string | string[]>();
-  const recorder = {
-    setHeader(name: string, value: string | string[]) {
-      headers.set(name, value);
-    },
-    removeHeader(name: string) {
-      headers.delete(name);
-    },
-  };
-  let called = false;
-  middleware({} as Request, recorder as unknown as Response, () => {
-    called = true;
-  });
-  if (!called) throw new Error('header middleware did not run synchronously');
-  return (_req, res, next) => {
-    res.setHeaders(headers);
-    next();
-  };
 }

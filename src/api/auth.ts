@@ -9,23 +9,35 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
-/** Producer routes: `Authorization: Bearer <one of API_KEYS>`. */
-export function requireProducerKey(keys: readonly string[]): RequestHandler {
+/**
+ * Whether an `Authorization` header carries one of the producer keys (`Bearer <key>`). Every
+ * key is compared, in constant time, so the time taken does not tell which one came close.
+ */
+export function producerKeyCheck(keys: readonly string[]): (header: string | undefined) => boolean {
   // The keys' digests once, not per request (intake's hottest path).
   const digests = keys.map(sha256);
-  return (req, res, next) => {
-    const header = req.get('authorization') ?? '';
+  return (header = '') => {
     const presented = sha256(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
-    // Check every key so the time taken does not tell which one came close.
     let ok = false;
     for (const digest of digests) ok = timingSafeEqual(presented, digest) || ok;
-    if (!ok) {
-      res.status(401).json({ error: 'unauthorized' });
+    return ok;
+  };
+}
+
+/** Producer routes: `Authorization: Bearer <one of API_KEYS>`. */
+export function requireProducerKey(keys: readonly string[]): RequestHandler {
+  const accepted = producerKeyCheck(keys);
+  return (req, res, next) => {
+    if (!accepted(req.get('authorization'))) {
+      res.status(401).json(UNAUTHORIZED);
       return;
     }
     next();
   };
 }
+
+/** The answer to a request without valid credentials. */
+export const UNAUTHORIZED = { error: 'unauthorized' } as const;
 
 /** Bull Board and ops routes: HTTP basic auth with the admin credentials. */
 export function requireAdmin(user: string, password: string): RequestHandler {

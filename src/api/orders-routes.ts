@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import type { ChainEnqueueResult } from '../queue/chain-producer.ts';
 import { getChainStatus } from '../queue/chain-status.ts';
 import { idempotencyKeyIssue } from '../queue/idempotency-key.ts';
@@ -20,41 +20,11 @@ export interface OrdersRoutesDeps {
 export function ordersRoutes(deps: OrdersRoutesDeps): Router {
   const router = Router();
   const maxBatch = deps.maxBatch ?? 1000;
-  const statusUrl = (id: string) => `/v1/orders/${encodeURIComponent(id)}`;
 
   router.post('/v1/orders', async (req, res) => {
-    const key = req.get('idempotency-key');
-    const keyIssue = key === undefined ? undefined : idempotencyKeyIssue(key, 'Idempotency-Key');
-    if (keyIssue) {
-      res.status(400).json({ error: 'validation_failed', issues: [keyIssue] });
-      return;
-    }
-    if (isChainBody(req.body)) {
-      await answerChain(res, await deps.producer.enqueueChain(req.body, { idempotencyKey: key }));
-      return;
-    }
-    const result = await deps.producer.enqueue(req.body, { idempotencyKey: key });
-    switch (result.status) {
-      case 'invalid':
-        res.status(400).json({ error: 'validation_failed', issues: result.issues });
-        return;
-      case 'conflict':
-        res.status(409).json({ error: 'idempotency_conflict', message: CONFLICT, id: result.id });
-        return;
-      default: {
-        const { id, action, queue } = result;
-        // A repeat may come long after the first: tell where that order is now.
-        const state =
-          result.status === 'duplicate'
-            ? ((await getOrderStatus(deps.producer.queues.values(), deps.deadLetters, id))?.state ??
-              'waiting')
-            : 'waiting';
-        res
-          .status(result.status === 'accepted' ? 202 : 200)
-          .location(statusUrl(id))
-          .json({ id, action, queue, state, status_url: statusUrl(id) });
-      }
-    }
+    const answer = await answerOrder(deps, req.body, req.get('idempotency-key'));
+    if (answer.location) res.location(answer.location);
+    res.status(answer.status).json(answer.json);
   });
 
   router.post('/v1/orders/batch', async (req, res) => {
@@ -88,31 +58,85 @@ export function ordersRoutes(deps: OrdersRoutesDeps): Router {
     res.json(chain ?? status);
   });
 
-  /** `POST /v1/orders` with `{"steps": [...]}`: the chain's answer. */
-  async function answerChain(res: Response, result: ChainEnqueueResult): Promise<void> {
-    switch (result.status) {
-      case 'invalid':
-        res.status(400).json({ error: 'validation_failed', issues: result.issues });
-        return;
-      case 'conflict':
-        res.status(409).json({ error: 'idempotency_conflict', message: CONFLICT, id: result.id });
-        return;
-      default: {
-        const { id, steps } = result;
-        const state =
-          result.status === 'duplicate'
-            ? ((await getChainStatus(deps.producer.queues, deps.deadLetters, id))?.state ??
-              'waiting')
-            : 'waiting';
-        res
-          .status(result.status === 'accepted' ? 202 : 200)
-          .location(statusUrl(id))
-          .json({ id, kind: 'chain', state, steps, status_url: statusUrl(id) });
-      }
+  return router;
+}
+
+/** An HTTP answer: status, JSON body and, for a queued order, where its status is. */
+export interface Answer {
+  status: number;
+  json: unknown;
+  location?: string;
+}
+
+const statusUrl = (id: string) => `/v1/orders/${encodeURIComponent(id)}`;
+
+/**
+ * The answer to `POST /v1/orders` for a parsed body and its Idempotency-Key header: one order,
+ * or an order chain (`{"steps": [...]}`). Shared by the express route and the intake fast path
+ * (intake-fast-path.ts), so that both answer alike.
+ */
+export async function answerOrder(
+  deps: Pick<OrdersRoutesDeps, 'producer' | 'deadLetters'>,
+  body: unknown,
+  key: string | undefined,
+): Promise<Answer> {
+  const keyIssue = key === undefined ? undefined : idempotencyKeyIssue(key, 'Idempotency-Key');
+  if (keyIssue) return { status: 400, json: { error: 'validation_failed', issues: [keyIssue] } };
+  if (isChainBody(body)) {
+    return answerChain(deps, await deps.producer.enqueueChain(body, { idempotencyKey: key }));
+  }
+  const result = await deps.producer.enqueue(body, { idempotencyKey: key });
+  switch (result.status) {
+    case 'invalid':
+      return { status: 400, json: { error: 'validation_failed', issues: result.issues } };
+    case 'conflict':
+      return {
+        status: 409,
+        json: { error: 'idempotency_conflict', message: CONFLICT, id: result.id },
+      };
+    default: {
+      const { id, action, queue } = result;
+      // A repeat may come long after the first: tell where that order is now.
+      const state =
+        result.status === 'duplicate'
+          ? ((await getOrderStatus(deps.producer.queues.values(), deps.deadLetters, id))?.state ??
+            'waiting')
+          : 'waiting';
+      return {
+        status: result.status === 'accepted' ? 202 : 200,
+        location: statusUrl(id),
+        json: { id, action, queue, state, status_url: statusUrl(id) },
+      };
     }
   }
+}
 
-  return router;
+/** `POST /v1/orders` with `{"steps": [...]}`: the chain's answer. */
+async function answerChain(
+  deps: Pick<OrdersRoutesDeps, 'producer' | 'deadLetters'>,
+  result: ChainEnqueueResult,
+): Promise<Answer> {
+  switch (result.status) {
+    case 'invalid':
+      return { status: 400, json: { error: 'validation_failed', issues: result.issues } };
+    case 'conflict':
+      return {
+        status: 409,
+        json: { error: 'idempotency_conflict', message: CONFLICT, id: result.id },
+      };
+    default: {
+      const { id, steps } = result;
+      const state =
+        result.status === 'duplicate'
+          ? ((await getChainStatus(deps.producer.queues, deps.deadLetters, id))?.state ?? 'waiting')
+          : 'waiting';
+      return {
+        status: result.status === 'accepted' ? 202 : 200,
+        location: statusUrl(id),
+        json: { id, kind: 'chain', state, steps, status_url: statusUrl(id) },
+      };
+    }
+  }
 }
 
 function batchItem(result: EnqueueResult, index: number) {

@@ -1,0 +1,114 @@
+import type { RequestListener, ServerResponse } from 'node:http';
+import type { Queue } from 'bullmq';
+import type { Logger } from '../log.ts';
+import type { Producer } from '../queue/producer.ts';
+import { producerKeyCheck, UNAUTHORIZED } from './auth.ts';
+import { answerOrder } from './orders-routes.ts';
+import { requestLogger } from './request-log.ts';
+import type { Headers } from './security-headers.ts';
+
+export interface IntakeFastPathDeps {
+  producer: Producer;
+  deadLetters: Queue;
+  apiKeys: readonly string[];
+  logger: Logger;
+  /** The security headers every response carries (the express app sets the same). */
+  headers: Headers;
+}
+
+/** The answer to a body that is not JSON (the express app gives the same). */
+export const INVALID_JSON = {
+  error: 'invalid_json',
+  message: 'request body is not valid JSON',
+} as const;
+
+/** As `express.json({ limit: '256kb' })` on `/v1`. */
+const LIMIT_BYTES = 256 * 1024;
+const PLAIN_JSON = /^application\/json\s*(;\s*charset="?utf-8"?\s*)?$/i;
+
+/**
+ * Answers `POST /v1/orders` without express, and hands every other request to `fallback` (the
+ * express app). Intake's busiest request spent about as much CPU in express's layers (routing,
+ * body parsing, response helpers) as in validating, encrypting and queueing the order
+ * (docs/benchmarks.md). Same answers as the express route: the same log line and security
+ * headers, the same producer key check, the same body (`answerOrder`), the same answers to a
+ * body that is not JSON and to a failure. Only the plain case is taken: a body of known length
+ * within the limit, `application/json` in UTF-8, not compressed, no query string; anything
+ * else (chunked or empty bodies, other types or charsets, `Content-Encoding`) goes to express,
+ * which answers it as it always has.
+ */
+export function intakeFastPath(
+  deps: IntakeFastPathDeps,
+  fallback: RequestListener,
+): RequestListener {
+  const log = requestLogger(deps.logger);
+  const accepted = producerKeyCheck(deps.apiKeys);
+  return (req, res) => {
+    const length = Number(req.headers['content-length']);
+    if (
+      req.method !== 'POST' ||
+      req.url !== '/v1/orders' ||
+      !(length > 0 && length <= LIMIT_BYTES) ||
+      req.headers['content-encoding'] !== undefined ||
+      !PLAIN_JSON.test(req.headers['content-type'] ?? '')
+    ) {
+      fallback(req, res);
+      return;
+    }
+    log(req, res);
+    res.setHeaders(deps.headers);
+    if (!accepted(req.headers.authorization)) {
+      send(res, 401, UNAUTHORIZED);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    // An aborted upload ends here; its log line says so when the response closes.
+    req.on('error', () => {});
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = parseJson(Buffer.concat(chunks).toString('utf8'));
+      if (body === NOT_JSON) {
+        send(res, 400, INVALID_JSON);
+        return;
+      }
+      const key = req.headers['idempotency-key'];
+      answerOrder(deps, body, Array.isArray(key) ? key.join(', ') : key).then(
+        (answer) => send(res, answer.status, answer.json, answer.location),
+        (error: unknown) => {
+          deps.logger.error(
+            {
+              err: { message: (error as Error)?.message, name: (error as Error)?.name },
+              path: '/v1/orders',
+            },
+            'request failed',
+          );
+          send(res, 500, { error: 'internal_error' });
+        },
+      );
+    });
+  };
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** As body-parser's strict JSON: an object or array, a leading byte-order mark ignored. */
+function parseJson(text: string): unknown {
+  const trimmed = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const first = /^[\s]*(.)/.exec(trimmed)?.[1];
+  if (first !== '{' && first !== '[') return NOT_JSON;
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function send(res: ServerResponse, status: number, json: unknown, location?: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify(json);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (location) res.setHeader('location', location);
+  res.end(body);
+}
