@@ -35,14 +35,16 @@ describe('one enrollment at a time', () => {
     });
 
     const queues = h.service.producer.queues;
-    const jobs = await eventually(
+    const fetchAll = () => Promise.all(placed.map((p) => queues.get(p.queue)?.getJob(p.id)));
+    await eventually(
       async () => {
-        const all = await Promise.all(placed.map((p) => queues.get(p.queue)?.getJob(p.id)));
-        const states = await Promise.all(all.map((job) => job?.getState()));
-        return states.every((s) => s === 'completed') ? (all as Job[]) : undefined;
+        const states = await Promise.all((await fetchAll()).map((job) => job?.getState()));
+        return states.every((s) => s === 'completed') ? true : undefined;
       },
       { what: 'all 100 orders to complete', timeoutMs: 30_000, intervalMs: 100 },
     );
+    // Read once all are completed: a job read before its state was would show its old counts.
+    const jobs = (await fetchAll()) as Job[];
 
     // One call per order: nobody retried, nobody called twice.
     const calls = h.sandbox

@@ -186,8 +186,21 @@ export function startWorkers(options: WorkersOptions): Workers {
         );
       }
       clearTimeout(timer);
-      await circuit.flush().catch(() => {});
-      await coordination.quit().catch(() => {});
+      // Answered calls not yet counted, then the connection: each within a second, as a Redis
+      // that is down would hold them forever (this connection waits out outages).
+      await settleWithin(1000, circuit.flush());
+      await settleWithin(1000, coordination.quit());
+      coordination.disconnect();
     },
   };
+}
+
+/** Waits for `promise` at most `ms`; its outcome does not matter. */
+async function settleWithin(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise.catch(() => {}), late]);
+  clearTimeout(timer);
 }
