@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderJobData } from '../src/queue/job-data.ts';
 import type { OrderStatus } from '../src/queue/order-status.ts';
-import { createProducer } from '../src/queue/producer.ts';
-import { createCipher } from '../src/security/cipher.ts';
 import { createOrderSeal } from '../src/security/order-seal.ts';
 import { valid } from './actions/orders.ts';
-import { eventually, type Harness, startHarness } from './support/harness.ts';
+import { enqueueWithKey, eventually, type Harness, startHarness } from './support/harness.ts';
 import { enrollmentId } from './support/orders.ts';
 
 const key = randomBytes(32).toString('base64');
@@ -47,21 +45,7 @@ describe('a sealed order changed after intake', () => {
 
   /** Intake's job data for `body`, prepared on a prefix no worker watches. */
   async function intakeData(body: Record<string, unknown>): Promise<OrderJobData> {
-    const producer = createProducer({
-      redis: h.redis,
-      prefix: `${h.prefix}staging`,
-      cipher: createCipher([key]),
-      hashKey: key,
-      defaults: { agent_id: 'test-agent', agent_password: 'agent-pass', source: 'API' },
-    });
-    try {
-      const result = await producer.enqueue(body);
-      if (result.status !== 'accepted') throw new Error(`not accepted: ${result.status}`);
-      const job = await producer.queues.get('enrollment')?.getJob(result.id);
-      return job?.data as OrderJobData;
-    } finally {
-      await producer.close();
-    }
+    return (await enqueueWithKey(h, key, body, `${h.prefix}staging`)).data as OrderJobData;
   }
 
   async function run(data: OrderJobData): Promise<OrderStatus> {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderStatus } from '../src/queue/order-status.ts';
-import { createProducer } from '../src/queue/producer.ts';
 import { sweepExpiredSecrets } from '../src/queue/secret-sweep.ts';
 import { createCipher, keyIdOf } from '../src/security/cipher.ts';
 import { createTokenPool } from '../src/vcare/token-pool.ts';
 import { valid } from './actions/orders.ts';
-import { eventually, type Harness, startHarness } from './support/harness.ts';
+import { enqueueWithKey, eventually, type Harness, startHarness } from './support/harness.ts';
 import { enrollmentId } from './support/orders.ts';
 
 const newKey = randomBytes(32).toString('base64');
@@ -47,20 +46,7 @@ function vcareCalls(enrollment: string) {
 
 /** Queues `body` through a producer holding only `key`, as a process with another key would. */
 async function enqueueWith(key: string, body: Record<string, unknown>): Promise<string> {
-  const producer = createProducer({
-    redis: h.redis,
-    prefix: h.prefix,
-    cipher: createCipher([key]),
-    hashKey: key,
-    defaults: { agent_id: 'test-agent', agent_password: 'agent-pass', source: 'API' },
-  });
-  try {
-    const result = await producer.enqueue(body);
-    if (result.status !== 'accepted') throw new Error(`not accepted: ${result.status}`);
-    return result.id;
-  } finally {
-    await producer.close();
-  }
+  return (await enqueueWithKey(h, key, body)).id as string;
 }
 
 async function expectDecryptFailure(id: string, enrollment: string, detail: string) {

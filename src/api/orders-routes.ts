@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { Router } from 'express';
+import type { FieldIssue } from '../actions/validate.ts';
 import type { ChainEnqueueResult } from '../queue/chain-producer.ts';
 import { getChainStatus } from '../queue/chain-status.ts';
 import { idempotencyKeyIssue } from '../queue/idempotency-key.ts';
@@ -88,12 +89,8 @@ export async function answerOrder(
   const result = await deps.producer.enqueue(body, { idempotencyKey: key });
   switch (result.status) {
     case 'invalid':
-      return { status: 400, json: { error: 'validation_failed', issues: result.issues } };
     case 'conflict':
-      return {
-        status: 409,
-        json: { error: 'idempotency_conflict', message: CONFLICT, id: result.id },
-      };
+      return refusal(result);
     default: {
       const { id, action, queue } = result;
       // A repeat may come long after the first: tell where that order is now.
@@ -111,6 +108,15 @@ export async function answerOrder(
   }
 }
 
+/** An order or chain that was not queued: invalid (400), or its key taken by another body (409). */
+function refusal(
+  result: { status: 'invalid'; issues: FieldIssue[] } | { status: 'conflict'; id: string },
+): Answer {
+  return result.status === 'invalid'
+    ? { status: 400, json: { error: 'validation_failed', issues: result.issues } }
+    : { status: 409, json: { error: 'idempotency_conflict', message: CONFLICT, id: result.id } };
+}
+
 /** `POST /v1/orders` with `{"steps": [...]}`: the chain's answer. */
 async function answerChain(
   deps: Pick<OrdersRoutesDeps, 'producer' | 'deadLetters'>,
@@ -118,12 +124,8 @@ async function answerChain(
 ): Promise<Answer> {
   switch (result.status) {
     case 'invalid':
-      return { status: 400, json: { error: 'validation_failed', issues: result.issues } };
     case 'conflict':
-      return {
-        status: 409,
-        json: { error: 'idempotency_conflict', message: CONFLICT, id: result.id },
-      };
+      return refusal(result);
     default: {
       const { id, steps } = result;
       const state =

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Job } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
+import { createProducer } from '../../src/queue/producer.ts';
 import { createRedis, type RedisClient } from '../../src/queue/redis.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { createCipher } from '../../src/security/cipher.ts';
 import { type Service, startService } from '../../src/service.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -140,5 +143,33 @@ export async function eventually<T>(
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(intervalMs);
+  }
+}
+
+/**
+ * Queues `body` through a producer holding only `key`, as a process with another key would,
+ * on `prefix` (the harness's by default); answers the accepted job.
+ */
+export async function enqueueWithKey(
+  h: Harness,
+  key: string,
+  body: Record<string, unknown>,
+  prefix = h.prefix,
+): Promise<Job> {
+  const producer = createProducer({
+    redis: h.redis,
+    prefix,
+    cipher: createCipher([key]),
+    hashKey: key,
+    defaults: { agent_id: AGENT.id, agent_password: AGENT.password, source: 'API' },
+  });
+  try {
+    const result = await producer.enqueue(body);
+    if (result.status !== 'accepted') throw new Error(`not accepted: ${result.status}`);
+    const job = await producer.queues.get(result.queue)?.getJob(result.id);
+    if (!job) throw new Error(`job ${result.id} not found`);
+    return job;
+  } finally {
+    await producer.close();
   }
 }
