@@ -135,9 +135,14 @@ export function createCallGate(options: CallGateOptions): CallGate {
           // A probe's answer closes the circuit now; any other answer joins the next count.
           if (answered && !admission.probe) circuit.countAnswered();
           permit.release(write).catch((error: unknown) => {
-            // It expires on its own (lockTtlMs); until then this enrollment's jobs wait.
+            // It expires on its own (lockTtlMs); until then this enrollment's jobs wait. The
+            // message only: a Redis error carries its command, here the order's data.
             logger.warn(
-              { err: error, enrollment_id: enrollmentId, job_field: write?.field },
+              {
+                err: { message: (error as Error).message },
+                enrollment_id: enrollmentId,
+                job_field: write?.field,
+              },
               'enrollment lock not released (nor the job field written with it)',
             );
           });

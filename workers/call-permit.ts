@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { Job } from 'bullmq';
 import { luaScript } from '../src/queue/lua-script.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
 
 // Taken together so that a call costs one round trip: the enrollment must be free (a busy one
 // spends no rate slot), then the window must have room (a full one takes no lock), then the
 // job's sending mark (KEYS[3], its progress) is written if asked, as BullMQ's updateProgress
-// writes it; a job removed meanwhile (-2) takes nothing.
-const ACQUIRE = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+// writes it; a job removed meanwhile (-2) takes nothing. The lock already holding this very
+// owner is this request sent again (ioredis resends a command whose reply a dropped connection
+// lost): granted, with nothing counted twice. Taken as busy, its job would wait, then find its
+// own sending mark and be dead-lettered as possibly sent.
+export const ACQUIRE = luaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return 0 end
+if holder then return -1 end
 if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 local max = tonumber(ARGV[3])
 if max > 0 then
@@ -79,6 +85,15 @@ export interface JobFieldWrite {
   field: 'progress' | 'data';
   /** JSON, as BullMQ stores the field. */
   value: string;
+}
+
+/** `value` for `field` of `job`'s hash. */
+export function jobFieldWrite(
+  job: Job,
+  field: JobFieldWrite['field'],
+  value: string,
+): JobFieldWrite {
+  return { jobKey: `${job.queueQualifiedName}:${job.id}`, field, value };
 }
 
 export interface CallPermits {
