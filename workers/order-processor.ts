@@ -22,7 +22,7 @@ import type { JobFieldWrite } from './call-permit.ts';
 import { chainCancellation } from './chain-guard.ts';
 import { vcareHealth } from './circuit.ts';
 import { describeOutcome, TransientVcareError } from './errors.ts';
-import { scrubbedJobData } from './scrub-completed.ts';
+import { scrubbedJob } from './scrub-completed.ts';
 import { clearSending, interruptedRun, sendingMark } from './sending-marker.ts';
 
 export interface OrderProcessorDeps {
@@ -152,7 +152,7 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         // A side-effecting order's secrets go with its lock's release, before it completes:
         // a rerun of this attempt is dead-lettered unsent whatever its data (sending mark), so
         // nothing needs them any more, and its completion costs no scrub of its own.
-        if (mark) scrubbed = scrubOnRelease(job);
+        if (mark) scrubbed = scrubbedJob(job);
         await settled(job, data, { state: 'completed', result });
         return result;
       }
@@ -179,18 +179,6 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
       if (scrubbed) job.data = scrubbed.data;
     }
   };
-
-  function scrubOnRelease(job: Job): { data: OrderJobData; write: JobFieldWrite } | undefined {
-    if (job.opts.removeOnComplete === true) return undefined;
-    const next = scrubbedJobData(job);
-    if (!next) return undefined;
-    const write: JobFieldWrite = {
-      jobKey: `${job.queueQualifiedName}:${job.id}`,
-      field: 'data',
-      value: JSON.stringify(next),
-    };
-    return { data: next, write };
-  }
 
   /**
    * The client throws only before the request leaves (its token pool's Redis failed): a
@@ -241,10 +229,11 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         },
       };
     }
-    const sealed = deps.orderSeal.holds(stored, seal);
-    if (sealed && !action.expiresAfterIntake && plain.action === action.name) {
-      return { value: plain };
-    }
+    const trusted =
+      !action.expiresAfterIntake &&
+      plain.action === action.name &&
+      deps.orderSeal.holds(stored, seal);
+    if (trusted) return { value: plain };
     const checked = action.schema.safeParse({ ...plain, action: action.name });
     if (!checked.success) {
       // Our messages never quote values; zod's own defaults are not ours to promise.

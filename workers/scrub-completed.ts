@@ -6,6 +6,7 @@ import { luaScript } from '../src/queue/lua-script.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
 import { isEncrypted } from '../src/security/cipher.ts';
 import { scrubFields } from '../src/security/scrub.ts';
+import { type JobFieldWrite, jobFieldWrite } from './call-permit.ts';
 
 // As BullMQ's updateData: a job removed meanwhile (retention) is not brought back as a stub.
 const UPDATE_DATA = luaScript(`
@@ -15,26 +16,28 @@ return -1
 
 /**
  * The job data of a finished order with its secret fields replaced by the scrubbed marker and
- * `meta.secrets_scrubbed_at` noted; undefined when there is nothing left to scrub.
+ * `meta.secrets_scrubbed_at` noted, and the write that stores it; undefined when there is
+ * nothing left to scrub (or the job is not kept at all).
  */
-export function scrubbedJobData(job: Job): OrderJobData | undefined {
+export function scrubbedJob(job: Job): { data: OrderJobData; write: JobFieldWrite } | undefined {
   const data = job.data as Partial<OrderJobData> | undefined;
-  if (!data?.order || !data.meta) return undefined;
+  if (!data?.order || !data.meta || job.opts.removeOnComplete === true) return undefined;
   // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
   const action = findAction(job.name) ?? findAction(String(data.order.action));
   const encrypted = Object.keys(data.order).filter((f) => isEncrypted(data.order?.[f]));
   const fields = [...new Set([...(action?.secretFields ?? []), ...encrypted])];
   const { record, scrubbed } = scrubFields(data.order, fields);
   if (scrubbed.length === 0) return undefined;
-  return {
+  const next = {
     order: record,
     meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
   };
+  return { data: next, write: jobFieldWrite(job, 'data', JSON.stringify(next)) };
 }
 
 /**
  * A `completed` listener for the order workers: scrubs the secrets of a completed order
- * (`scrubbedJobData`) that the processor has not scrubbed already.
+ * (`scrubbedJob`) that the processor has not scrubbed already.
  *
  * It runs after BullMQ has stored the result, so a crash can never cost the order (scrubbing
  * inside the processor would, if the process died before the job completed: the rerun would
@@ -47,11 +50,9 @@ export function scrubbedJobData(job: Job): OrderJobData | undefined {
  */
 export function scrubCompletedOrder(logger: Logger, redis: RedisClient): (job: Job) => void {
   return (job) => {
-    if (job.opts.removeOnComplete === true) return;
-    const next = scrubbedJobData(job);
-    if (!next) return;
-    const jobKey = `${job.queueQualifiedName}:${job.id}`;
-    UPDATE_DATA(redis, [jobKey], [JSON.stringify(next)]).catch((error: unknown) => {
+    const scrub = scrubbedJob(job);
+    if (!scrub) return;
+    UPDATE_DATA(redis, [scrub.write.jobKey], [scrub.write.value]).catch((error: unknown) => {
       logger.warn(
         { err: { message: (error as Error).message }, queue: job.queueName, jobId: job.id },
         'could not scrub the secrets of a completed order (they stay encrypted)',

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { DeadLetterReason, FinalError } from '../src/queue/dead-letter.ts';
-import type { JobFieldWrite } from './call-permit.ts';
+import { type JobFieldWrite, jobFieldWrite } from './call-permit.ts';
 
 /**
  * The job's progress while a side-effecting call may be in flight: the attempt (BullMQ's
@@ -24,11 +24,8 @@ function sendingAttempt(job: Job): number | null {
  * written by the enrollment lock's round trip (call-permit.ts) before the request may leave.
  */
 export function sendingMark(job: Job): JobFieldWrite {
-  return {
-    jobKey: `${job.queueQualifiedName}:${job.id}`,
-    field: 'progress',
-    value: JSON.stringify({ sending_attempt: job.attemptsMade } satisfies SendingProgress),
-  };
+  const progress: SendingProgress = { sending_attempt: job.attemptsMade };
+  return jobFieldWrite(job, 'progress', JSON.stringify(progress));
 }
 
 /** vCare answered that it did not act (transient): a crash from here on is no unknown outcome. */

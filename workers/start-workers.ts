@@ -18,6 +18,7 @@ import {
 import type { Cipher } from '../src/security/cipher.ts';
 import { createOrderSeal } from '../src/security/order-seal.ts';
 import type { VcareClient } from '../src/vcare/client.ts';
+import { within } from '../src/within.ts';
 import { createCallGate } from './call-gate.ts';
 import { createCallPermits } from './call-permit.ts';
 import { type CallbackProcessorDeps, createCallbackProcessor } from './callback-processor.ts';
@@ -188,19 +189,9 @@ export function startWorkers(options: WorkersOptions): Workers {
       clearTimeout(timer);
       // Answered calls not yet counted, then the connection: each within a second, as a Redis
       // that is down would hold them forever (this connection waits out outages).
-      await settleWithin(1000, circuit.flush());
-      await settleWithin(1000, coordination.quit());
+      await within(1000, circuit.flush()).catch(() => {});
+      await within(1000, coordination.quit()).catch(() => {});
       coordination.disconnect();
     },
   };
-}
-
-/** Waits for `promise` at most `ms`; its outcome does not matter. */
-async function settleWithin(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([promise.catch(() => {}), late]);
-  clearTimeout(timer);
 }

@@ -11,11 +11,11 @@ import { requireAdmin, requireProducerKey } from './auth.ts';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.ts';
 import { deadLettersRoutes } from './dead-letters-routes.ts';
 import { healthRoutes } from './health-routes.ts';
-import { INVALID_JSON, intakeFastPath } from './intake-fast-path.ts';
+import { INTERNAL_ERROR, INVALID_JSON, intakeFastPath } from './intake-fast-path.ts';
 import { buildOpenApi } from './openapi.ts';
 import { ordersRoutes } from './orders-routes.ts';
 import { requestLog } from './request-log.ts';
-import { type Headers, securityHeaders, setHeaders } from './security-headers.ts';
+import { type HeaderSet, securityHeaders, setHeaders } from './security-headers.ts';
 
 export interface AppDeps {
   producer: Producer;
@@ -57,7 +57,7 @@ export function createApiHandler(deps: AppDeps): { listener: RequestListener; ap
 }
 
 /** The express app: intake, status, Bull Board, health. Composes only. */
-export function createApp(deps: AppDeps, headers: Headers = securityHeaders()): Express {
+function createApp(deps: AppDeps, headers: HeaderSet): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps, headers: Headers = securityHeaders()): 
       { err: { message: error?.message, name: error?.name }, path: req.path },
       'request failed',
     );
-    res.status(status >= 400 && status < 600 ? status : 500).json({ error: 'internal_error' });
+    res.status(status >= 400 && status < 600 ? status : 500).json(INTERNAL_ERROR);
   };
   app.use(onError);
   return app;

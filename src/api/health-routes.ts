@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisClient } from '../queue/redis.ts';
+import { within } from '../within.ts';
 
 export interface HealthRoutesDeps {
   /** A fail-fast client connection: a ping must not wait out an outage. */
@@ -41,18 +42,9 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
   return router;
 }
 
-async function pingWithin(redis: RedisClient, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const ping = redis.ping().then(
+function pingWithin(redis: RedisClient, ms: number): Promise<boolean> {
+  return within(ms, redis.ping()).then(
     (pong) => pong === 'PONG',
     () => false,
   );
-  try {
-    return await Promise.race([ping, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

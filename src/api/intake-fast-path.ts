@@ -5,7 +5,7 @@ import type { Producer } from '../queue/producer.ts';
 import { producerKeyCheck, UNAUTHORIZED } from './auth.ts';
 import { answerOrder } from './orders-routes.ts';
 import { requestLogger } from './request-log.ts';
-import type { Headers } from './security-headers.ts';
+import type { HeaderSet } from './security-headers.ts';
 
 export interface IntakeFastPathDeps {
   producer: Producer;
@@ -13,7 +13,7 @@ export interface IntakeFastPathDeps {
   apiKeys: readonly string[];
   logger: Logger;
   /** The security headers every response carries (the express app sets the same). */
-  headers: Headers;
+  headers: HeaderSet;
 }
 
 /** The answer to a body that is not JSON (the express app gives the same). */
@@ -21,6 +21,9 @@ export const INVALID_JSON = {
   error: 'invalid_json',
   message: 'request body is not valid JSON',
 } as const;
+
+/** The answer to a request that failed on our side (the express app gives the same). */
+export const INTERNAL_ERROR = { error: 'internal_error' } as const;
 
 /** As `express.json({ limit: '256kb' })` on `/v1`. */
 const LIMIT_BYTES = 256 * 1024;
@@ -82,7 +85,7 @@ export function intakeFastPath(
             },
             'request failed',
           );
-          send(res, 500, { error: 'internal_error' });
+          send(res, 500, INTERNAL_ERROR);
         },
       );
     });
@@ -93,11 +96,9 @@ const NOT_JSON = Symbol('not JSON');
 
 /** As body-parser's strict JSON: an object or array, a leading byte-order mark ignored. */
 function parseJson(text: string): unknown {
-  const trimmed = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const first = /^[\s]*(.)/.exec(trimmed)?.[1];
-  if (first !== '{' && first !== '[') return NOT_JSON;
   try {
-    return JSON.parse(trimmed);
+    const value: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return typeof value === 'object' && value !== null ? value : NOT_JSON;
   } catch {
     return NOT_JSON;
   }

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /** Response headers as `res.setHeaders` takes them. */
-export type Headers = Map<string, string | string[]>;
+export type HeaderSet = Map<string, string | string[]>;
 
 /**
  * helmet's headers for every response, API and Bull Board alike, worked out once: they are the
@@ -11,7 +11,7 @@ export type Headers = Map<string, string | string[]>;
  * upgrade-insecure-requests, which would break the board where it is served over plain HTTP
  * inside a private network.
  */
-export function securityHeaders(): Headers {
+export function securityHeaders(): HeaderSet {
   const middleware = helmet({
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
@@ -33,7 +33,7 @@ export function securityHeaders(): Headers {
 }
 
 /** Sets `headers` on every response. */
-export function setHeaders(headers: Headers): RequestHandler {
+export function setHeaders(headers: HeaderSet): RequestHandler {
   return (_req, res, next) => {
     res.setHeaders(headers);
     next();

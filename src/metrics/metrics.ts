@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { within } from '../within.ts';
 import { msgCodeLabel, nameLabel } from './labels.ts';
 
 /** What a queue must offer to be sampled (a BullMQ `Queue` does). */
@@ -57,14 +58,6 @@ export const QUEUE_STATES = [
 
 /** A scrape must answer even while Redis does not: samples give up after this long. */
 const SAMPLE_TIMEOUT_MS = 2000;
-
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('sample timed out')), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 export function createMetrics(): Metrics {
   const registry = new Registry();

@@ -16,8 +16,9 @@ export interface OrderSeal {
 /** @param key base64 key (the service's oldest `DATA_KEY`, as idempotency hashes use). */
 export function createOrderSeal(key: string): OrderSeal {
   const secret: KeyObject = createSecretKey(Buffer.from(key, 'base64'));
+  // Its own label: the same key also makes the idempotency keys' body hashes.
   const mac = (order: Record<string, unknown>) =>
-    createHmac('sha256', secret).update(JSON.stringify(order)).digest();
+    createHmac('sha256', secret).update('order-seal\n').update(JSON.stringify(order)).digest();
   return {
     seal: (order) => mac(order).toString('base64url'),
     holds(order, seal) {
