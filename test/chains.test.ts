@@ -7,6 +7,7 @@ import type { StoredDeadLetter } from '../src/queue/dead-letter-store.ts';
 import { deadLetterId } from '../src/queue/names.ts';
 import type { OrderStatus } from '../src/queue/order-status.ts';
 import { UNKNOWN_MODEL_ID } from '../src/sandbox/action-behaviours.ts';
+import { SEALED, SEALED_SECRETS } from '../src/security/secret-fields.ts';
 import { API_KEY, eventually, type Harness, startHarness } from './support/harness.ts';
 import { ops, orderReaches, submit } from './support/ops.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
@@ -157,7 +158,8 @@ describe('order chains', () => {
     const root = await h.service.producer.queues.get('activation')?.getJob(id);
     expect(await root?.getState()).toBe('waiting-children');
     // Steps keep secrets as single orders do: encrypted at rest.
-    expect(root?.data.order.agent_password).toMatch(/^enc:v1:/);
+    expect(root?.data.order.agent_password).toBe(SEALED);
+    expect(root?.data.order[SEALED_SECRETS]).toMatch(/^enc:v1:/);
     expect(callsFor(enrollment)).toEqual([
       'create_customer_prepaid RESTAPI000',
       'equipment_purchase RESTAPI110',

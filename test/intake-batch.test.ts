@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OrderJobData } from '../src/queue/job-data.ts';
+import { SEALED, SEALED_SECRETS } from '../src/security/secret-fields.ts';
 import { valid } from './actions/orders.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
@@ -116,6 +117,21 @@ describe('POST /v1/orders/batch', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses an order that sets the sealed-secrets field itself, naming it', async () => {
+    const before = await counts();
+    const item = { ...prepaidOrder(), [SEALED_SECRETS]: 'enc:v1:00000000:AAAA' };
+    const { body } = await batch([item]);
+    const [result] = body.results as Result[];
+    expect(result).toMatchObject({ error: 'validation_failed' });
+    expect(result?.issues).toEqual([
+      { path: SEALED_SECRETS, message: `${SEALED_SECRETS} is reserved for the service` },
+    ]);
+    const single = await h.api('/v1/orders', { json: item });
+    expect(single.status).toBe(400);
+    expect(JSON.stringify(await single.json())).toContain(SEALED_SECRETS);
+    expect(await counts()).toEqual(before);
+  });
+
   it('accepts 1000 orders in one batch', async () => {
     const items = Array.from({ length: 1000 }, () => prepaidOrder());
     const before = await counts();
@@ -157,6 +173,7 @@ describe('POST /v1/orders/batch', () => {
     const job = await h.service.producer.queues.get('enrollment')?.getJob(result?.id as string);
     const order = (job?.data as OrderJobData | undefined)?.order;
     expect(order).toMatchObject({ agent_id: 'test-agent', source: 'API' });
-    expect(String(order?.ssn)).toMatch(/^enc:v1:/);
+    expect(order?.ssn).toBe(SEALED);
+    expect(String(order?.[SEALED_SECRETS])).toMatch(/^enc:v1:/);
   });
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/queue/audit-log.ts';
 import type { DeadLetterSummary } from '../src/queue/dead-letter-view.ts';
 import type { ReplayManyReport } from '../src/queue/replay-many.ts';
-import { isEncrypted } from '../src/security/cipher.ts';
 import { isScrubbed } from '../src/security/scrub.ts';
+import { SEALED, SEALED_SECRETS } from '../src/security/secret-fields.ts';
 import { API_KEY, type Harness, startHarness } from './support/harness.ts';
 import { deadLettered, entryView, ops, orderReaches, orderStatus } from './support/ops.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
@@ -118,6 +118,7 @@ describe('replay through the ops API', () => {
       [{ service_zip: '123' }, 'service_zip'],
       [{ ssn: '12' }, 'ssn'],
       [{ action: 'equipment_purchase' }, 'action'],
+      [{ [SEALED_SECRETS]: 'enc:v1:00000000:AAAA' }, SEALED_SECRETS],
     ] as const) {
       const res = await ops(h, `/v1/dead-letters/${entryId}/replay`, { json: { patch } });
       expect(res.status).toBe(400);
@@ -152,7 +153,7 @@ describe('replay through the ops API', () => {
     const job = await enrollmentQueue().getJob(`${id}-r1`);
     const order = (job?.data as { order: Record<string, unknown> } | undefined)?.order ?? {};
     // Encrypted, or already scrubbed if the replay has completed meanwhile.
-    expect(isEncrypted(order.ssn) || isScrubbed(order.ssn)).toBe(true);
+    expect(order.ssn === SEALED || isScrubbed(order.ssn)).toBe(true);
     expect(JSON.stringify(job?.data)).not.toContain('5678');
     const records = await audit(entryId);
     expect(records[0]?.fields).toEqual(['enrollment_id', 'ssn']);

@@ -7,6 +7,7 @@ import type { OrderStatus } from '../src/queue/order-status.ts';
 import { sweepExpiredSecrets } from '../src/queue/secret-sweep.ts';
 import { createCipher, isEncrypted } from '../src/security/cipher.ts';
 import { SCRUBBED } from '../src/security/scrub.ts';
+import { decryptFields, SEALED, SEALED_SECRETS } from '../src/security/secret-fields.ts';
 import { vendorSample } from './actions/orders.ts';
 import { ADMIN, eventually, type Harness, startHarness } from './support/harness.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
@@ -164,8 +165,9 @@ describe('secrets at rest, on screens and in logs', () => {
   it('keeps the dead-lettered order with its secrets encrypted', async () => {
     const entry = await h.service.deadLetters.getJob(permEntryId);
     const order = entry?.data.payload.order;
-    expect(isEncrypted(order.card_number)).toBe(true);
-    expect(JSON.parse(cipher.decrypt(order.card_number))).toBe(S.card1);
+    expect(order.card_number).toBe(SEALED);
+    expect(isEncrypted(order[SEALED_SECRETS])).toBe(true);
+    expect(decryptFields(order, ['card_number'], cipher).card_number).toBe(S.card1);
     expect(entry?.data.error).toMatchObject({ msg_code: 'RESTAPI110' });
   });
 
@@ -208,7 +210,8 @@ describe('secrets at rest, on screens and in logs', () => {
     }
     await read('/admin/queues');
     const detail = JSON.parse(await read(`/admin/queues/api/queues/dead-letter/${permEntryId}`));
-    expect(isEncrypted(detail.job.data.payload.order.cvv)).toBe(true);
+    expect(detail.job.data.payload.order.cvv).toBe(SEALED);
+    expect(isEncrypted(detail.job.data.payload.order[SEALED_SECRETS])).toBe(true);
     expect(secretsIn(texts.join('\n'), secrets())).toEqual([]);
   });
 
@@ -232,7 +235,8 @@ describe('secrets at rest, on screens and in logs', () => {
     const shown = (await (await admin(`/admin/queues/api/queues/purchase/${id}`)).json()) as {
       job: { name: string; data: { order: Record<string, unknown> } };
     };
-    expect(isEncrypted(shown.job.data.order.card_number)).toBe(true);
+    expect(shown.job.data.order.card_number).toBe(SEALED);
+    expect(isEncrypted(shown.job.data.order[SEALED_SECRETS])).toBe(true);
     // What the "Update data" and "Duplicate" editors are pre-filled with, saved back.
     const edited = { ...shown.job.data, order: { ...shown.job.data.order, billing_city: 'Tampa' } };
     const update = await admin(`/admin/queues/api/queues/purchase/${id}/update-data`, {
@@ -248,7 +252,7 @@ describe('secrets at rest, on screens and in logs', () => {
     const copyId = ((await duplicate.json()) as { job: { id: string } }).job.id;
 
     const stored = await purchase.getJob(id);
-    expect(JSON.parse(cipher.decrypt(stored?.data.order.card_number))).toBe(S.card4);
+    expect(decryptFields(stored?.data.order, ['card_number'], cipher).card_number).toBe(S.card4);
     expect(stored?.data.order.billing_city).toBe('Tampa');
     await purchase.resume();
     expect((await settled(id)).state).toBe('completed');
@@ -267,6 +271,7 @@ describe('secrets at rest, on screens and in logs', () => {
       deadLetters: h.service.deadLetters,
       orderQueues: h.service.producer.queues.values(),
       ttlMs: 0,
+      cipher,
     });
     expect(swept.deadLetters).toBeGreaterThanOrEqual(1);
     const entry = await h.service.deadLetters.getJob(permEntryId);
@@ -277,8 +282,12 @@ describe('secrets at rest, on screens and in logs', () => {
       expiration_year: SCRUBBED,
       billing_zip: '71601',
     });
-    // The partner agent's password (from config) stays, encrypted, for replays.
-    expect(isEncrypted(entry?.data.payload.order.agent_password)).toBe(true);
+    // The partner agent's password (from config) stays, encrypted, for replays; nothing else.
+    const kept = entry?.data.payload.order;
+    expect(kept.agent_password).toBe(SEALED);
+    expect(Object.keys(JSON.parse(cipher.decrypt(kept[SEALED_SECRETS])))).toEqual([
+      'agent_password',
+    ]);
     const source = await queueOf('purchase').getJob(permId);
     expect(source?.data.order.card_number).toEqual(SCRUBBED);
     expect(source?.data.meta.secrets_scrubbed_at).toEqual(expect.any(String));
@@ -332,9 +341,14 @@ describe('secrets at rest, on screens and in logs', () => {
       expect(secretsIn(content, secrets()), key).toEqual([]);
       if (key === tokenPool) continue;
       // Only the agent password (from config) is kept, for replays; in JSON inside JSON.
-      const fields = [...content.matchAll(/\\?"(\w+)\\?":\\?"enc:v1:/g)].map((m) => m[1]);
-      expect(fields.length, key).toBe(content.split('enc:v1:').length - 1);
-      expect(new Set(fields), key).toEqual(new Set(fields.length ? ['agent_password'] : []));
+      const sealed = [...content.matchAll(/\\?"(\w+)\\?":\\?"(enc:v1:[^"\\]+)/g)];
+      expect(sealed.length, key).toBe(content.split('enc:v1:').length - 1);
+      for (const [, field, value] of sealed) {
+        expect(field, key).toBe(SEALED_SECRETS);
+        expect(Object.keys(JSON.parse(cipher.decrypt(value as string))), key).toEqual([
+          'agent_password',
+        ]);
+      }
     }
   });
 

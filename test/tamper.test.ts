@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderStatus } from '../src/queue/order-status.ts';
 import { sweepExpiredSecrets } from '../src/queue/secret-sweep.ts';
 import { createCipher, keyIdOf } from '../src/security/cipher.ts';
+import { decryptFields, SEALED_SECRETS } from '../src/security/secret-fields.ts';
 import { createTokenPool } from '../src/vcare/token-pool.ts';
 import { valid } from './actions/orders.ts';
 import { enqueueWithKey, eventually, type Harness, startHarness } from './support/harness.ts';
@@ -71,10 +72,10 @@ describe('tampered or foreign ciphertext', () => {
     const res = await h.api('/v1/orders', { json: body });
     const { id } = (await res.json()) as { id: string };
     const job = await queue.getJob(id);
-    const value = job?.data.order.card_number as string;
+    const value = job?.data.order[SEALED_SECRETS] as string;
     const at = value.length - 8;
     const flipped = `${value.slice(0, at)}${value[at] === 'A' ? 'B' : 'A'}${value.slice(at + 1)}`;
-    await job?.updateData({ ...job.data, order: { ...job.data.order, card_number: flipped } });
+    await job?.updateData({ ...job.data, order: { ...job.data.order, [SEALED_SECRETS]: flipped } });
     await queue.resume();
     await expectDecryptFailure(id, body.enrollment_id as string, 'failed authentication');
   });
@@ -101,7 +102,7 @@ describe('key rotation', () => {
     expect(status.state).toBe('dead_lettered');
     const entryId = status.dead_letter_id as string;
     const before = (await h.service.deadLetters.getJob(entryId))?.data.payload.order;
-    expect(keyIdOf(before.card_number)).toBe(createCipher([oldKey]).keyId);
+    expect(keyIdOf(before[SEALED_SECRETS])).toBe(createCipher([oldKey]).keyId);
 
     const swept = await sweepExpiredSecrets({
       redis: h.redis,
@@ -112,11 +113,9 @@ describe('key rotation', () => {
     });
     expect(swept.rewrapped).toBeGreaterThanOrEqual(2); // the entry and its failed source job
     const after = (await h.service.deadLetters.getJob(entryId))?.data.payload.order;
-    const current = createCipher([newKey]);
-    expect(JSON.parse(current.decrypt(after.card_number))).toBe(
-      valid('equipment_purchase').card_number,
-    );
-    expect(JSON.parse(current.decrypt(after.agent_password))).toBe('agent-pass');
+    const opened = decryptFields(after, ['card_number', 'agent_password'], createCipher([newKey]));
+    expect(opened.card_number).toBe(valid('equipment_purchase').card_number);
+    expect(opened.agent_password).toBe('agent-pass');
   });
 
   it('drops a pooled token it cannot decrypt and authenticates instead', async () => {

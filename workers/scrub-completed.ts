@@ -4,8 +4,7 @@ import type { Logger } from '../src/log.ts';
 import type { OrderJobData } from '../src/queue/job-data.ts';
 import { luaScript } from '../src/queue/lua-script.ts';
 import type { RedisClient } from '../src/queue/redis.ts';
-import { isEncrypted } from '../src/security/cipher.ts';
-import { scrubFields } from '../src/security/scrub.ts';
+import { scrubFields, storedSecretFields } from '../src/security/scrub.ts';
 import { type JobFieldWrite, jobFieldWrite } from './call-permit.ts';
 
 // As BullMQ's updateData: a job removed meanwhile (retention) is not brought back as a stub.
@@ -24,8 +23,7 @@ export function scrubbedJob(job: Job): { data: OrderJobData; write: JobFieldWrit
   if (!data?.order || !data.meta || job.opts.removeOnComplete === true) return undefined;
   // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
   const action = findAction(job.name) ?? findAction(String(data.order.action));
-  const encrypted = Object.keys(data.order).filter((f) => isEncrypted(data.order?.[f]));
-  const fields = [...new Set([...(action?.secretFields ?? []), ...encrypted])];
+  const fields = storedSecretFields(data.order, action?.secretFields ?? []);
   const { record, scrubbed } = scrubFields(data.order, fields);
   if (scrubbed.length === 0) return undefined;
   const next = {

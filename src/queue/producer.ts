@@ -4,7 +4,7 @@ import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { createOrderSeal } from '../security/order-seal.ts';
-import { encryptFields } from '../security/secret-fields.ts';
+import { encryptFields, sealedSecretsIssue } from '../security/secret-fields.ts';
 import { createAddBatcher } from './add-batcher.ts';
 import { takeCallbackUrl } from './callbacks.ts';
 import { type ChainEnqueueResult, enqueueChain } from './chain-producer.ts';
@@ -107,18 +107,7 @@ export function createProducer(options: ProducerOptions): Producer {
   const adders = new Map([...queues].map(([name, queue]) => [name, createAddBatcher(queue)]));
   // Chains span queues: one flow needs them all under one prefix (one Cluster hash tag).
   const flows = new FlowProducer({ connection: options.redis, prefix });
-  // The configured agent password, encrypted once: most orders carry it, and every order
-  // holding the same ciphertext tells no more than that they share the configured password.
-  const defaultPassword = options.defaults.agent_password;
-  const sealedDefaultPassword =
-    defaultPassword === undefined || defaultPassword === ''
-      ? undefined
-      : options.cipher.encrypt(JSON.stringify(defaultPassword));
   const orderSeal = createOrderSeal(options.hashKey);
-  const sealDefaults = (order: OrderBody): OrderBody =>
-    sealedDefaultPassword !== undefined && order.agent_password === defaultPassword
-      ? { ...order, agent_password: sealedDefaultPassword }
-      : order;
 
   function prepare(
     body: unknown,
@@ -127,12 +116,14 @@ export function createProducer(options: ProducerOptions): Producer {
     const callback = takeCallbackUrl(body);
     const filled = withDefaults(callback.body, options.defaults);
     const result = validateOrder(filled, now());
-    if (!result.ok) return { ok: false, issues: [...result.issues, ...callback.issues] };
-    if (callback.issues.length > 0) return { ok: false, issues: callback.issues };
+    const reserved = sealedSecretsIssue(callback.body);
+    const extra = reserved ? [...callback.issues, reserved] : callback.issues;
+    if (!result.ok) return { ok: false, issues: [...result.issues, ...extra] };
+    if (extra.length > 0) return { ok: false, issues: extra };
     const { action, order } = result;
     const key = enqueue.idempotencyKey;
     const jobId = key ? idempotentJobId(options.hashKey, enqueue.scope ?? '', key) : randomUUID();
-    const stored = encryptFields(sealDefaults(order), action.secretFields, options.cipher);
+    const stored = encryptFields(order, action.secretFields, options.cipher);
     const data: OrderJobData = {
       order: stored,
       meta: {

@@ -5,7 +5,7 @@ import { findAction } from '../actions/registry.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
 import { missingScrubbedFields } from '../security/scrub.ts';
-import { decryptFields, encryptFields } from '../security/secret-fields.ts';
+import { decryptFields, encryptFields, sealedSecretsIssue } from '../security/secret-fields.ts';
 import { appendAudit, auditKey } from './audit-log.ts';
 import { cancelChainAfter, chainAttachment } from './chain-replay.ts';
 import { type DeadLetterRef, getDeadLetter, type ReplayRecord } from './dead-letter-store.ts';
@@ -198,6 +198,8 @@ function prepare(
     const issue = { path: 'action', message: 'action cannot be changed by a replay' };
     return { status: 'invalid', entry_id: entryId, issues: [issue] };
   }
+  const reserved = sealedSecretsIssue(patch);
+  if (reserved) return { status: 'invalid', entry_id: entryId, issues: [reserved] };
   // Secrets removed after the retention period must come back in the patch.
   const missing = missingScrubbedFields(payload.data.order, patch);
   if (missing.length > 0) {

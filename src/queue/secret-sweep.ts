@@ -1,7 +1,8 @@
 import type { JobType, Queue } from 'bullmq';
 import { findAction } from '../actions/registry.ts';
-import { type Cipher, isEncrypted, keyIdOf } from '../security/cipher.ts';
-import { scrubFields } from '../security/scrub.ts';
+import { type Cipher, keyIdOf } from '../security/cipher.ts';
+import { scrubFields, storedSecretFields } from '../security/scrub.ts';
+import { decryptFields, encryptFields } from '../security/secret-fields.ts';
 import type { RedisClient } from './redis.ts';
 
 export interface SecretSweepOptions {
@@ -11,8 +12,11 @@ export interface SecretSweepOptions {
   orderQueues: Iterable<Queue>;
   /** How long secrets are kept after an order failed for good (DEAD_LETTER_SECRET_TTL_HOURS). */
   ttlMs: number;
-  /** When given, kept secrets made under an older key are encrypted again under the current one. */
-  cipher?: Cipher;
+  /**
+   * Opens the orders it scrubs, so that what is kept (KEPT_FOR_REPLAY) is sealed again without
+   * the rest, and moves kept secrets made under an older key to the current one.
+   */
+  cipher: Cipher;
   now?: () => number;
 }
 
@@ -49,9 +53,8 @@ return 0`;
  * Scrubs the secrets of orders that failed for good more than `ttlMs` ago: the dead-letter
  * entry's `payload.order` and the failed source job's `order` get the scrubbed marker in each
  * secret field (`agent_password` excepted, see KEPT_FOR_REPLAY), and `secrets_scrubbed_at`
- * (on the entry; in `meta` on the job). With a `cipher`, what is kept and was encrypted under
- * an older key of the ring is encrypted again under the current key, so that a rotated-out key
- * can be dropped. Each write is a compare-and-set on the stored data, so a concurrent edit (a
+ * (on the entry; in `meta` on the job). What is kept and was encrypted under an older key of
+ * the ring is encrypted again under the current key, so that a rotated-out key can be dropped. Each write is a compare-and-set on the stored data, so a concurrent edit (a
  * replay recording `replayed_as`) is never overwritten: that one waits for the next sweep.
  * Runs from the maintenance queue's job scheduler; reads every dead-letter entry and failed
  * order job each time (retention keeps those sets small).
@@ -62,7 +65,7 @@ export async function sweepExpiredSecrets(options: SecretSweepOptions): Promise<
   const stamp = new Date(now).toISOString();
   const { cipher, redis } = options;
   const result: SweepResult = { deadLetters: 0, failedOrders: 0, rewrapped: 0 };
-  const stale = (order: unknown) => cipher !== undefined && hasStaleCiphertext(order, cipher);
+  const stale = (order: unknown) => hasStaleCiphertext(order, cipher);
 
   for (const state of DEAD_LETTER_STATES) {
     for await (const job of jobsOf(options.deadLetters, state)) {
@@ -108,18 +111,19 @@ export async function sweepExpiredSecrets(options: SecretSweepOptions): Promise<
 }
 
 /** Scrubs an order's secrets when `expired`, then moves what is left to the current key. */
-function renew(order: Data, action: string, expired: boolean, cipher?: Cipher): Data {
+function renew(order: Data, action: string, expired: boolean, cipher: Cipher): Data {
   let out = order;
   if (expired) {
-    const declared = findAction(action)?.secretFields ?? [];
-    const encrypted = Object.keys(order).filter((field) => isEncrypted(order[field]));
-    const fields = [...new Set([...declared, ...encrypted])];
-    out = scrubFields(
-      out,
-      fields.filter((f) => !KEPT_FOR_REPLAY.has(f)),
-    ).record;
+    const fields = storedSecretFields(order, findAction(action)?.secretFields ?? []);
+    const kept = fields.filter((f) => KEPT_FOR_REPLAY.has(f));
+    const scrub = fields.filter((f) => !KEPT_FOR_REPLAY.has(f));
+    // Opened first, so that what is kept is sealed again without what is scrubbed. An order
+    // that does not open here (tampered, or a key already dropped) loses all of its secrets.
+    const opened = openOrKeep(order, fields, cipher);
+    out = opened
+      ? encryptFields(scrubFields(opened, scrub).record, kept, cipher)
+      : scrubFields(order, scrub).record;
   }
-  if (!cipher) return out;
   const rewrapped: Data = { ...out };
   for (const [field, value] of Object.entries(out)) {
     const id = keyIdOf(value);
@@ -131,6 +135,15 @@ function renew(order: Data, action: string, expired: boolean, cipher?: Cipher): 
     }
   }
   return rewrapped;
+}
+
+/** The order with its secrets in clear, or undefined when they do not decrypt here. */
+function openOrKeep(order: Data, fields: readonly string[], cipher: Cipher): Data | undefined {
+  try {
+    return decryptFields(order, fields, cipher);
+  } catch {
+    return undefined;
+  }
 }
 
 function hasStaleCiphertext(order: unknown, cipher: Cipher): boolean {

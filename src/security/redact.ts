@@ -1,4 +1,5 @@
 import { type Cipher, isEncrypted } from './cipher.ts';
+import { decryptFields, SEALED, SEALED_SECRETS } from './secret-fields.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -13,12 +14,24 @@ export function maskSecrets<T extends Record<string, unknown>>(
   cipher?: Cipher,
 ): T {
   const out: Record<string, unknown> = { ...record };
+  delete out[SEALED_SECRETS];
   for (const field of secretFields) {
     const value = out[field];
     if (value === undefined || value === null || value === '') continue;
-    out[field] = field === 'card_number' ? maskCard(value, cipher) : REDACTED;
+    out[field] = field === 'card_number' ? maskCard(cardNumberOf(record, cipher)) : REDACTED;
   }
   return out as T;
+}
+
+/** The card number in clear, or undefined when it does not decrypt here. */
+function cardNumberOf(record: Record<string, unknown>, cipher: Cipher | undefined): unknown {
+  if (!isEncrypted(record.card_number) && record.card_number !== SEALED) return record.card_number;
+  if (!cipher) return undefined;
+  try {
+    return decryptFields(record, ['card_number'], cipher).card_number;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -60,7 +73,7 @@ export function secretValues(
   const visit = (value: unknown): void => {
     if (typeof value === 'string' || typeof value === 'number') {
       const text = String(value).trim();
-      if (text.length >= 3 && !isEncrypted(text)) found.add(text);
+      if (text.length >= 3 && !isEncrypted(text) && text !== SEALED) found.add(text);
     } else if (Array.isArray(value)) {
       value.forEach(visit);
     } else if (typeof value === 'object' && value !== null) {
@@ -80,16 +93,8 @@ function maskDigits(digits: string): string {
   return `•••• ${digits.slice(-4)}`;
 }
 
-function maskCard(value: unknown, cipher: Cipher | undefined): string {
-  let plain: unknown = value;
-  if (isEncrypted(value)) {
-    if (!cipher) return REDACTED;
-    try {
-      plain = JSON.parse(cipher.decrypt(value));
-    } catch {
-      return REDACTED;
-    }
-  }
+function maskCard(plain: unknown): string {
+  if (plain === undefined) return REDACTED;
   const digits = String(plain).replace(/\D/g, '');
   return digits.length >= 8 ? maskDigits(digits) : REDACTED;
 }

@@ -1,3 +1,6 @@
+import { isEncrypted } from './cipher.ts';
+import { SEALED, SEALED_SECRETS } from './secret-fields.ts';
+
 /**
  * What a secret field holds once its value is gone for good (a completed order, a dead-letter
  * entry past its retention): the field stays so that a person sees what was there, and so
@@ -17,8 +20,11 @@ export function isScrubbed(value: unknown): boolean {
 }
 
 /**
- * Replaces the present (non-blank) values of `fields` by `SCRUBBED`, encrypted or not.
- * Returns the copy and the fields it replaced (empty: nothing to write back).
+ * Replaces the present (non-blank) values of `fields` by `SCRUBBED`, encrypted or not, and
+ * removes the sealed envelope (`SEALED_SECRETS`): a field left out of `fields` that still
+ * points into it is scrubbed too, its value being gone with the envelope (open the order first,
+ * with `decryptFields`, to keep one). Returns the copy and the fields it replaced or removed
+ * (empty: nothing to write back).
  */
 export function scrubFields<T extends Record<string, unknown>>(
   record: T,
@@ -26,13 +32,34 @@ export function scrubFields<T extends Record<string, unknown>>(
 ): { record: T; scrubbed: string[] } {
   const out: Record<string, unknown> = { ...record };
   const scrubbed: string[] = [];
-  for (const field of fields) {
+  const scrub = (field: string) => {
     const value = out[field];
-    if (value === undefined || value === null || value === '' || isScrubbed(value)) continue;
+    if (value === undefined || value === null || value === '' || isScrubbed(value)) return;
     out[field] = SCRUBBED;
     scrubbed.push(field);
+  };
+  for (const field of fields) if (field !== SEALED_SECRETS) scrub(field);
+  if (Object.hasOwn(out, SEALED_SECRETS)) {
+    delete out[SEALED_SECRETS];
+    scrubbed.push(SEALED_SECRETS);
+    for (const field of Object.keys(out)) if (out[field] === SEALED) scrub(field);
   }
   return { record: out as T, scrubbed };
+}
+
+/**
+ * Every field of a stored order that holds a secret: the action's declared `secretFields`, and
+ * any other field holding ciphertext or the sealed marker (a field a Bull Board edit added, an
+ * order whose action is unknown). The envelope itself is not one of them.
+ */
+export function storedSecretFields(
+  order: Record<string, unknown>,
+  declared: readonly string[],
+): string[] {
+  const found = Object.keys(order).filter(
+    (field) => field !== SEALED_SECRETS && (isEncrypted(order[field]) || order[field] === SEALED),
+  );
+  return [...new Set([...declared, ...found])];
 }
 
 /** Top-level fields of `record` holding the `SCRUBBED` marker. */

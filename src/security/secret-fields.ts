@@ -1,34 +1,84 @@
-import { type Cipher, isEncrypted } from './cipher.ts';
+import { type Cipher, DecryptError, isEncrypted } from './cipher.ts';
 
 /**
- * Encrypts the named top-level fields of a record (JSON-encoded first, so arrays such as
- * `security_questions_answers` round-trip). Already-encrypted values are kept: an order
- * edited in Bull Board or replayed keeps its ciphertext rather than gaining a second layer.
+ * The field of a stored order holding all of its secrets as one ciphertext (a JSON object of
+ * field → value). One cipher operation per order instead of one per secret field: each costs a
+ * cipher object, and they were the largest single cost of intake and a visible one of workers.
+ */
+export const SEALED_SECRETS = 'encrypted_secrets';
+
+/**
+ * What a secret field holds while its value rests in `SEALED_SECRETS`: the field stays, so that
+ * a person (Bull Board, dead-letter views) sees what the order carries, and a scrub knows which
+ * fields it empties without decrypting anything.
+ */
+export const SEALED = '[encrypted]';
+
+/** An issue for a body that sets `SEALED_SECRETS` itself (only intake writes it); else undefined. */
+export function sealedSecretsIssue(body: unknown): { path: string; message: string } | undefined {
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, SEALED_SECRETS))
+    return undefined;
+  return { path: SEALED_SECRETS, message: `${SEALED_SECRETS} is reserved for the service` };
+}
+
+/**
+ * Seals the plain values of the named top-level fields into `SEALED_SECRETS` (values JSON-encoded,
+ * so arrays such as `security_questions_answers` round-trip) and leaves `SEALED` in each. A
+ * sealed envelope already in `record` is opened first, its secrets sealed again with the new
+ * ones. Values that are already ciphertext on their own (orders stored by earlier versions,
+ * one per field) are kept as they are.
  */
 export function encryptFields<T extends Record<string, unknown>>(
   record: T,
   fields: readonly string[],
   cipher: Cipher,
 ): T {
-  const out: Record<string, unknown> = { ...record };
+  const out: Record<string, unknown> =
+    record[SEALED_SECRETS] === undefined ? { ...record } : decryptFields(record, fields, cipher);
+  const secrets: Record<string, unknown> = {};
+  let sealed = false;
   for (const field of fields) {
     const value = out[field];
     if (value === undefined || value === null || value === '' || isEncrypted(value)) continue;
-    out[field] = cipher.encrypt(JSON.stringify(value));
+    secrets[field] = value;
+    out[field] = SEALED;
+    sealed = true;
   }
+  if (sealed) out[SEALED_SECRETS] = cipher.encrypt(JSON.stringify(secrets));
   return out as T;
 }
 
-/** Reverses `encryptFields`. Throws `DecryptError` on tampered or foreign ciphertext. */
+/**
+ * Reverses `encryptFields`: each field still holding `SEALED` gets its value from the envelope
+ * (a field edited since, in Bull Board, keeps the edit), per-field ciphertext is decrypted, and
+ * the envelope is removed. Throws `DecryptError` on tampered or foreign ciphertext, and when a
+ * sealed field has no value to take (its envelope removed or emptied).
+ */
 export function decryptFields<T extends Record<string, unknown>>(
   record: T,
   fields: readonly string[],
   cipher: Cipher,
 ): T {
   const out: Record<string, unknown> = { ...record };
+  const envelope = out[SEALED_SECRETS];
+  delete out[SEALED_SECRETS];
+  let secrets: Record<string, unknown> | undefined;
+  if (envelope !== undefined) {
+    if (!isEncrypted(envelope)) throw new DecryptError(`${SEALED_SECRETS} is not encrypted`);
+    const opened: unknown = JSON.parse(cipher.decrypt(envelope));
+    if (typeof opened !== 'object' || opened === null || Array.isArray(opened))
+      throw new DecryptError(`${SEALED_SECRETS} does not hold an object`);
+    secrets = opened as Record<string, unknown>;
+  }
   for (const field of fields) {
     const value = out[field];
-    if (isEncrypted(value)) out[field] = JSON.parse(cipher.decrypt(value));
+    if (value === SEALED) {
+      if (!secrets || !Object.hasOwn(secrets, field))
+        throw new DecryptError(`${field} is sealed but ${SEALED_SECRETS} does not hold it`);
+      out[field] = secrets[field];
+    } else if (isEncrypted(value)) {
+      out[field] = JSON.parse(cipher.decrypt(value));
+    }
   }
   return out as T;
 }
