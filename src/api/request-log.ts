@@ -14,14 +14,17 @@ const QUIET = /^\/(healthz|readyz|metrics|admin\/queues\/(api|static)\/)/;
 export function requestLog(logger: Logger): RequestHandler {
   const log = requestLogger(logger);
   return (req, res, next) => {
-    res.locals.requestId = log(req, res);
+    const requestId = log(req, res);
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
     next();
   };
 }
 
 /**
  * `requestLog` for a plain Node request (the intake fast path): starts the request's log line,
- * written once the response closes; answers the request id.
+ * written once the response closes; answers the request id, which the response must echo in
+ * `x-request-id`.
  */
 export function requestLogger(
   logger: Logger,
@@ -34,7 +37,6 @@ export function requestLogger(
     const header = req.headers['x-request-id'];
     const incoming = Array.isArray(header) ? header[0] : header;
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     res.on('close', () => {
       const fields = {
