@@ -20,7 +20,7 @@ export interface BenchOptions {
   workerProcesses: number;
   /** API processes per side in the intake runs, ours and bare alike (one per core by default). */
   apiProcesses: number;
-  /** Runs of each intake, fast-vCare and real-world-vCare measurement; the best of each counts. */
+  /** Runs of each intake, fast-vCare, e2e latency and real-world-vCare measurement; the best counts. */
   rounds: number;
 }
 
@@ -42,10 +42,10 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
   return {
     quick,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    intakeSeconds: positive('BENCH_INTAKE_SECONDS', quick ? 2 : 4),
+    intakeSeconds: positive('BENCH_INTAKE_SECONDS', quick ? 2 : 3),
     workerJobs: positive('BENCH_WORKER_JOBS', quick ? 300 : 5_000),
     workerConcurrency: positive('BENCH_CONCURRENCY', 50),
-    e2eSeconds: positive('BENCH_E2E_SECONDS', quick ? 1 : 6),
+    e2eSeconds: positive('BENCH_E2E_SECONDS', quick ? 1 : 4),
     latencyJobs: quick ? { c100: 300, c300: 450 } : { c100: 3_000, c300: 9_000 },
     memoryOrders: positive('BENCH_MEMORY_ORDERS', quick ? 1_000 : 100_000),
     workerProcesses: positive('BENCH_WORKER_PROCESSES', availableParallelism()),
