@@ -13,6 +13,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'd
 return -1
 `);
 
+// Data this module scrubbed: the processor puts it on the job, and the completed listener
+// then knows there is nothing left without going through the order again.
+const made = new WeakSet<object>();
+
 /**
  * The job data of a finished order with its secret fields replaced by the scrubbed marker and
  * `meta.secrets_scrubbed_at` noted, and the write that stores it; undefined when there is
@@ -21,6 +25,7 @@ return -1
 export function scrubbedJob(job: Job): { data: OrderJobData; write: JobFieldWrite } | undefined {
   const data = job.data as Partial<OrderJobData> | undefined;
   if (!data?.order || !data.meta || job.opts.removeOnComplete === true) return undefined;
+  if (made.has(data)) return undefined;
   // As the processor does: a Bull Board duplicate carries the displayed name, not the action.
   const action = findAction(job.name) ?? findAction(String(data.order.action));
   const fields = storedSecretFields(data.order, action?.secretFields ?? []);
@@ -30,6 +35,7 @@ export function scrubbedJob(job: Job): { data: OrderJobData; write: JobFieldWrit
     order: record,
     meta: { ...data.meta, secrets_scrubbed_at: new Date().toISOString() },
   };
+  made.add(next);
   return { data: next, write: jobFieldWrite(job, 'data', JSON.stringify(next)) };
 }
 
