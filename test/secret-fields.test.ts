@@ -53,6 +53,11 @@ describe('secrets sealed as one value per order', () => {
     expect(decryptFields(stored, FIELDS, cipher)).toEqual({ ...order, ssn: '9876' });
   });
 
+  it('opens every sealed field, also one its caller did not name', () => {
+    const stored = encryptFields(order, FIELDS, cipher);
+    expect(decryptFields(stored, ['ssn'], cipher)).toEqual(order);
+  });
+
   it('refuses a sealed field whose envelope is gone, tampered or foreign', () => {
     const stored: Record<string, unknown> = encryptFields(order, FIELDS, cipher);
     const { [SEALED_SECRETS]: envelope, ...without } = stored;

@@ -50,8 +50,8 @@ export function encryptFields<T extends Record<string, unknown>>(
 
 /**
  * Reverses `encryptFields`: each field still holding `SEALED` gets its value from the envelope
- * (a field edited since, in Bull Board, keeps the edit), per-field ciphertext is decrypted, and
- * the envelope is removed. Throws `DecryptError` on tampered or foreign ciphertext, and when a
+ * (a field edited since, in Bull Board, keeps the edit), per-field ciphertext in `fields` is
+ * decrypted, and the envelope is removed. Throws `DecryptError` on tampered or foreign ciphertext, and when a
  * sealed field has no value to take (its envelope removed or emptied).
  */
 export function decryptFields<T extends Record<string, unknown>>(
@@ -70,15 +70,17 @@ export function decryptFields<T extends Record<string, unknown>>(
       throw new DecryptError(`${SEALED_SECRETS} does not hold an object`);
     secrets = opened as Record<string, unknown>;
   }
+  // Every sealed field, named in `fields` or not: an order sealed by a version whose action
+  // declared other secret fields must not reach vCare with a marker in place of a value.
+  for (const field of Object.keys(out)) {
+    if (out[field] !== SEALED) continue;
+    if (!secrets || !Object.hasOwn(secrets, field))
+      throw new DecryptError(`${field} is sealed but ${SEALED_SECRETS} does not hold it`);
+    out[field] = secrets[field];
+  }
   for (const field of fields) {
     const value = out[field];
-    if (value === SEALED) {
-      if (!secrets || !Object.hasOwn(secrets, field))
-        throw new DecryptError(`${field} is sealed but ${SEALED_SECRETS} does not hold it`);
-      out[field] = secrets[field];
-    } else if (isEncrypted(value)) {
-      out[field] = JSON.parse(cipher.decrypt(value));
-    }
+    if (isEncrypted(value)) out[field] = JSON.parse(cipher.decrypt(value));
   }
   return out as T;
 }
