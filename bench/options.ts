@@ -20,7 +20,7 @@ export interface BenchOptions {
   workerProcesses: number;
   /** API processes per side in the intake runs, ours and bare alike (one per core by default). */
   apiProcesses: number;
-  /** Runs of each intake, fast-vCare, e2e latency and real-world-vCare measurement; the best counts. */
+  /** Runs of each intake, fast-vCare, e2e latency and real-world-vCare measurement; best counts. */
   rounds: number;
 }
 

@@ -2,7 +2,7 @@ import type { JobType, Queue } from 'bullmq';
 import { findAction } from '../actions/registry.ts';
 import { type Cipher, keyIdOf } from '../security/cipher.ts';
 import { scrubFields, storedSecretFields } from '../security/scrub.ts';
-import { decryptFields, encryptFields } from '../security/secret-fields.ts';
+import { decryptedOrUndefined, encryptFields } from '../security/secret-fields.ts';
 import type { RedisClient } from './redis.ts';
 
 export interface SecretSweepOptions {
@@ -54,8 +54,9 @@ return 0`;
  * entry's `payload.order` and the failed source job's `order` get the scrubbed marker in each
  * secret field (`agent_password` excepted, see KEPT_FOR_REPLAY), and `secrets_scrubbed_at`
  * (on the entry; in `meta` on the job). What is kept and was encrypted under an older key of
- * the ring is encrypted again under the current key, so that a rotated-out key can be dropped. Each write is a compare-and-set on the stored data, so a concurrent edit (a
- * replay recording `replayed_as`) is never overwritten: that one waits for the next sweep.
+ * the ring is encrypted again under the current key, so that a rotated-out key can be dropped.
+ * Each write is a compare-and-set on the stored data, so a concurrent edit (a replay recording
+ * `replayed_as`) is never overwritten: that one waits for the next sweep.
  * Runs from the maintenance queue's job scheduler; reads every dead-letter entry and failed
  * order job each time (retention keeps those sets small).
  */
@@ -119,7 +120,7 @@ function renew(order: Data, action: string, expired: boolean, cipher: Cipher): D
     const scrub = fields.filter((f) => !KEPT_FOR_REPLAY.has(f));
     // Opened first, so that what is kept is sealed again without what is scrubbed. An order
     // that does not open here (tampered, or a key already dropped) loses all of its secrets.
-    const opened = openOrKeep(order, fields, cipher);
+    const opened = decryptedOrUndefined(order, fields, cipher);
     out = opened
       ? encryptFields(scrubFields(opened, scrub).record, kept, cipher)
       : scrubFields(order, scrub).record;
@@ -135,15 +136,6 @@ function renew(order: Data, action: string, expired: boolean, cipher: Cipher): D
     }
   }
   return rewrapped;
-}
-
-/** The order with its secrets in clear, or undefined when they do not decrypt here. */
-function openOrKeep(order: Data, fields: readonly string[], cipher: Cipher): Data | undefined {
-  try {
-    return decryptFields(order, fields, cipher);
-  } catch {
-    return undefined;
-  }
 }
 
 function hasStaleCiphertext(order: unknown, cipher: Cipher): boolean {

@@ -1,5 +1,5 @@
 import { type Cipher, isEncrypted } from './cipher.ts';
-import { decryptFields, SEALED, SEALED_SECRETS } from './secret-fields.ts';
+import { decryptedOrUndefined, SEALED, SEALED_SECRETS } from './secret-fields.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -26,12 +26,7 @@ export function maskSecrets<T extends Record<string, unknown>>(
 /** The card number in clear, or undefined when it does not decrypt here. */
 function cardNumberOf(record: Record<string, unknown>, cipher: Cipher | undefined): unknown {
   if (!isEncrypted(record.card_number) && record.card_number !== SEALED) return record.card_number;
-  if (!cipher) return undefined;
-  try {
-    return decryptFields(record, ['card_number'], cipher).card_number;
-  } catch {
-    return undefined;
-  }
+  return cipher && decryptedOrUndefined(record, ['card_number'], cipher)?.card_number;
 }
 
 /**

@@ -14,7 +14,7 @@ export const SEALED_SECRETS = 'encrypted_secrets';
  */
 export const SEALED = '[encrypted]';
 
-/** An issue for a body that sets `SEALED_SECRETS` itself (only intake writes it); else undefined. */
+/** The issue of a body that sets `SEALED_SECRETS` itself (only intake writes it); or undefined. */
 export function sealedSecretsIssue(body: unknown): { path: string; message: string } | undefined {
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, SEALED_SECRETS))
     return undefined;
@@ -51,8 +51,8 @@ export function encryptFields<T extends Record<string, unknown>>(
 /**
  * Reverses `encryptFields`: each field still holding `SEALED` gets its value from the envelope
  * (a field edited since, in Bull Board, keeps the edit), per-field ciphertext in `fields` is
- * decrypted, and the envelope is removed. Throws `DecryptError` on tampered or foreign ciphertext, and when a
- * sealed field has no value to take (its envelope removed or emptied).
+ * decrypted, and the envelope is removed. Throws `DecryptError` on tampered or foreign
+ * ciphertext, and when a sealed field has no value to take (its envelope removed or emptied).
  */
 export function decryptFields<T extends Record<string, unknown>>(
   record: T,
@@ -83,4 +83,17 @@ export function decryptFields<T extends Record<string, unknown>>(
     if (isEncrypted(value)) out[field] = JSON.parse(cipher.decrypt(value));
   }
   return out as T;
+}
+
+/** `decryptFields`, or undefined when the record does not decrypt with this cipher. */
+export function decryptedOrUndefined<T extends Record<string, unknown>>(
+  record: T,
+  fields: readonly string[],
+  cipher: Cipher,
+): T | undefined {
+  try {
+    return decryptFields(record, fields, cipher);
+  } catch {
+    return undefined;
+  }
 }
