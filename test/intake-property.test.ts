@@ -6,7 +6,7 @@ import { actions, findAction } from '../src/actions/registry.ts';
 import { validateOrder } from '../src/actions/validate.ts';
 import { createCipher } from '../src/security/cipher.ts';
 import { decryptFields } from '../src/security/secret-fields.ts';
-import { type Body, card, valid, vendorSample } from './actions/orders.ts';
+import { fieldValue, mutatedBody, randomBody } from './actions/arbitraries.ts';
 import { API_KEY, type Harness, startHarness } from './support/harness.ts';
 
 /** Bodies per action, all through the real HTTP intake. */
@@ -22,59 +22,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Values that hit the interesting branches: triggers of conditional rules, blanks, odd types. */
-const value = fc.oneof(
-  fc.string(),
-  fc.integer(),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.object(),
-  fc.array(fc.anything(), { maxLength: 4 }),
-  fc.constantFrom('', ' ', 'PORTIN', 'HANDOVER', '4G', 'Y', 'N', 'CREDIT_CARD', 'WALLET', 'cbe'),
-  fc.constantFrom('4111111111111111', '2020', '13', '08104', 'NJ', 'P.O. Box 1', '1985-02-30'),
-);
-
-function mutated(action: ActionDefinition): fc.Arbitrary<unknown> {
-  const bases = [valid(action.name)];
-  if (action.name !== 'create_customer_prepaid') bases.push(vendorSample(action.name));
-  const keys = [
-    ...new Set([
-      ...bases.flatMap((base) => Object.keys(base)),
-      ...action.requiredFields,
-      ...action.secretFields,
-      ...Object.keys(card),
-      'payment_method',
-      'is_payment_completed',
-      'payment_transaction_id',
-      'activation_type',
-      'enrollment_type',
-      'enroll_id',
-      'agent_id',
-      'source',
-      'callback_url',
-    ]),
-  ];
-  const key = fc.oneof(fc.constantFrom(...keys), fc.string());
-  const mutation = fc.record({ key, drop: fc.boolean(), value });
-  return fc
-    .tuple(fc.constantFrom(...bases), fc.array(mutation, { maxLength: 5 }))
-    .map(([base, mutations]) => {
-      const body: Body = { ...base };
-      for (const m of mutations) {
-        if (m.drop) delete body[m.key];
-        else body[m.key] = m.value;
-      }
-      return body;
-    });
-}
-
-function randomBody(action: ActionDefinition): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    fc.anything(),
-    fc.dictionary(fc.string(), value).map((body) => ({ ...body, action: action.name })),
-  );
-}
+/** JSON has no undefined: a field set to it would not reach intake. */
+const value = fieldValue.filter((v) => v !== undefined);
+const mutated = (action: ActionDefinition) =>
+  mutatedBody(action, {
+    value,
+    extraKeys: ['agent_id', 'source', 'callback_url'],
+    minMutations: 0,
+  });
 
 async function post(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   // Raw JSON text: fc.anything() may yield undefined, which `h.api({ json })` would not send.
@@ -111,7 +66,7 @@ describe('intake on random and mutated bodies (fast-check, through HTTP)', () =>
     async (_name, action) => {
       const before = new Set((await queuedJobs()).map((job) => job.id));
       const accepted = new Set<string>();
-      const body = fc.oneof({ weight: 3, arbitrary: mutated(action) }, randomBody(action));
+      const body = fc.oneof({ weight: 3, arbitrary: mutated(action) }, randomBody(action, value));
       await fc.assert(
         fc.asyncProperty(body, async (input) => {
           const { status, json } = await post(input);

@@ -39,6 +39,38 @@ function numberToString(value: unknown): unknown {
   return typeof value === 'number' && exact && value >= 0 ? String(value) : value;
 }
 
+/** A field built by `required` or `optional`: what `checkTextField` needs to check it. */
+export interface TextField {
+  readonly format: Format;
+  readonly isRequired: boolean;
+}
+
+// The schemas `required` and `optional` built, with what they check (see fast-parse.ts).
+const textFields = new WeakMap<z.ZodType, TextField>();
+
+/** What `schema` checks, when `required` or `optional` built it. */
+export function textFieldOf(schema: z.ZodType): TextField | undefined {
+  return textFields.get(schema);
+}
+
+/** Returned by `checkTextField` for a value the field's schema refuses. */
+export const REFUSED: unique symbol = Symbol('refused');
+
+/**
+ * What the field's schema makes of `value` when it accepts it (normalized), or `REFUSED`:
+ * the same decision without zod's per-parse allocations, for the valid path of intake. It never
+ * words an issue; a refused order is parsed again by zod, which does.
+ */
+export function checkTextField(field: TextField, value: unknown): unknown {
+  const { format, isRequired } = field;
+  if (!isRequired && (value === undefined || value === null)) return value;
+  const text = format.numeric ? numberToString(value) : value;
+  if (typeof text !== 'string') return REFUSED;
+  if (text.trim() === '') return isRequired ? REFUSED : text;
+  for (const rule of format.rules) if (!rule.test(text)) return REFUSED;
+  return format.normalize ? format.normalize(text) : text;
+}
+
 function stringField(format: Format, isRequired: boolean): z.ZodType<string> {
   const { rules, normalize } = format;
   // One plain check that also normalizes in place: zod's superRefine and transform allocate a
@@ -70,7 +102,9 @@ function customIssue(message: string, input: string) {
 
 /** A field vCare (or one of our decisions) insists on: absent, null or blank is an issue. */
 export function required(format: Format): z.ZodType<string> {
-  return stringField(format, true);
+  const schema = stringField(format, true);
+  textFields.set(schema, { format, isRequired: true });
+  return schema;
 }
 
 /**
@@ -78,7 +112,9 @@ export function required(format: Format): z.ZodType<string> {
  * vendor samples send "" for every field they leave empty.
  */
 export function optional(format: Format): z.ZodType<string | null | undefined> {
-  return stringField(format, false).nullable().optional();
+  const schema = stringField(format, false).nullable().optional();
+  textFields.set(schema, { format, isRequired: false });
+  return schema;
 }
 
 /** A required non-empty list whose entries all have `format` (issues point at `field.<i>`). */

@@ -34,17 +34,29 @@ export function requireWhen(
   }
 }
 
+/** Cross-field rules: they report through `ctx` and read `order` defensively. */
+export type OrderRules = (order: Draft, ctx: z.RefinementCtx) => void;
+
+// Schemas `withOrderRules` built: the object schema and the rules added to it (see fast-parse.ts).
+const ruled = new WeakMap<z.ZodType, { object: z.ZodType; rules: OrderRules }>();
+
+/** The object schema and rules `schema` was built from by `withOrderRules`, if it was. */
+export function orderRulesOf(
+  schema: z.ZodType,
+): { object: z.ZodType; rules: OrderRules } | undefined {
+  return ruled.get(schema);
+}
+
 /**
  * Adds cross-field rules to an order schema. They run even when single fields already failed,
  * so a producer learns every problem in one answer; the rules must therefore read `order`
  * defensively (through `textOf`, `is`, `isBlank`).
  */
-export function withOrderRules<T extends z.ZodType<Draft>>(
-  schema: T,
-  rules: (order: Draft, ctx: z.RefinementCtx) => void,
-): T {
-  return schema.superRefine((order, ctx) => rules(order as Draft, ctx), {
+export function withOrderRules<T extends z.ZodType<Draft>>(schema: T, rules: OrderRules): T {
+  const refined = schema.superRefine((order, ctx) => rules(order as Draft, ctx), {
     when: (payload) =>
       typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
   }) as T;
+  ruled.set(refined, { object: schema, rules });
+  return refined;
 }

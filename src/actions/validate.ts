@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ActionDefinition, OrderBody } from './action.ts';
+import { fastParse } from './fast-parse.ts';
 import { isBlank } from './field.ts';
 import { actions, findAction } from './registry.ts';
 
@@ -36,7 +37,8 @@ function unknownAction(): Validation {
 }
 
 /**
- * Looks up body.action in the registry and parses with its schema. Never throws on any input.
+ * Looks up body.action in the registry and parses with its schema: `fastParse` takes a valid
+ * order, zod parses (and words the issues of) everything else. Never throws on any input.
  * `now` is the date card expiry is judged against (defaults to the real clock).
  */
 export function validateOrder(body: unknown, now: Date = new Date()): Validation {
@@ -46,6 +48,8 @@ export function validateOrder(body: unknown, now: Date = new Date()): Validation
     const action = typeof name === 'string' ? findAction(name) : undefined;
     if (!action) return unknownAction();
     const schema = action.schemaAt?.(now) ?? action.schema;
+    const accepted = fastParse(schema, body as Record<string, unknown>);
+    if (accepted) return { ok: true, action, order: accepted };
     const result = schema.safeParse(body, { error: fallbackMessage });
     if (result.success) return { ok: true, action, order: result.data };
     return { ok: false, issues: result.error.issues.map(toFieldIssue) };

@@ -71,7 +71,8 @@ export function createCipher(keys: readonly string[]): Cipher {
     encrypt(plain) {
       const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', current.key, iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      const body = cipher.update(plain, 'utf8');
+      cipher.final(); // GCM's final() only computes the tag: it never returns more bytes
       const packed = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
       return `${PREFIX}${current.id}:${packed}`;
     },
