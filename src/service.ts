@@ -128,7 +128,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       concurrency: env.WORKER_CONCURRENCY,
       client,
       cipher,
-      sealKey: config.dataKeys.at(-1) as string,
       queues: producer.queues,
       deadLetters,
       logger,

@@ -16,7 +16,6 @@ import {
   type RetryPolicy,
 } from '../src/queue/retry-policy.ts';
 import type { Cipher } from '../src/security/cipher.ts';
-import { createOrderSeal } from '../src/security/order-seal.ts';
 import type { VcareClient } from '../src/vcare/client.ts';
 import { within } from '../src/within.ts';
 import { createCallGate } from './call-gate.ts';
@@ -35,8 +34,6 @@ export interface WorkersOptions {
   concurrency: number;
   client: VcareClient;
   cipher: Cipher;
-  /** Key of intake's order seals (the producer's `hashKey`): sealed orders skip validation. */
-  sealKey: string;
   queues: ReadonlyMap<string, Queue>;
   deadLetters: Queue;
   logger: Logger;
@@ -107,11 +104,7 @@ export function startWorkers(options: WorkersOptions): Workers {
     queues: options.queues,
     logger: options.logger,
   });
-  const processor = createOrderProcessor({
-    ...options,
-    gate,
-    orderSeal: createOrderSeal(options.sealKey),
-  });
+  const processor = createOrderProcessor({ ...options, gate });
   // The order as enqueued keeps its first delay; the queue's policy bounds every delay.
   const settings = (queue: string) => ({
     backoffStrategy: (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {

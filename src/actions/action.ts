@@ -49,11 +49,6 @@ export interface ActionDefinition {
   readonly requiredFields: readonly string[];
   /** Top-level fields holding secrets: encrypted at rest, masked wherever a person looks. */
   readonly secretFields: readonly string[];
-  /**
-   * Whether an order valid at intake can turn invalid with time alone (a card expires): such
-   * orders are validated again before every call, sealed or not (see order-seal.ts).
-   */
-  readonly expiresAfterIntake: boolean;
   /** Idempotency class of this particular order (a paid handover charges a card, an unpaid one does not). */
   idempotency(order: OrderBody): IdempotencyClass;
   /** Maps a validated order to the JSON body vCare expects. */

@@ -27,7 +27,6 @@ export const changeAccountStatus = defineAction({
   buildSchema,
   requiredFields: ['enrollment_id', 'status'],
   secretFields: ['agent_password'],
-  expiresAfterIntake: false,
   idempotency: () => 'idempotent',
   toVcareBody: (order) => ({ ...order }),
 });

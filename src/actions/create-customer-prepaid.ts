@@ -124,7 +124,6 @@ export const createCustomerPrepaid = defineAction({
     'ivr_pin',
     'security_questions_answers',
   ],
-  expiresAfterIntake: false,
   idempotency: () => 'side-effecting',
   toVcareBody: (order) => ({ ...order }),
 });

@@ -71,7 +71,6 @@ export const createHomephoneCustomer = defineAction({
     'phone_number',
   ],
   secretFields: ['ssnum', 'agent_password'],
-  expiresAfterIntake: false,
   idempotency: () => 'side-effecting',
   // Both spellings go out: the table documents `enrollment_id`, the sample (what vCare's own
   // portal sends) uses `enroll_id`, and sending both cannot be misread.

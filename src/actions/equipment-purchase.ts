@@ -81,7 +81,6 @@ export const equipmentPurchase = defineAction({
   buildSchema,
   requiredFields: ['enrollment_id', 'model_id'],
   secretFields: [...cardSecretFields, 'agent_password'],
-  expiresAfterIntake: true,
   idempotency: () => 'side-effecting',
   toVcareBody: (order) => ({ ...order }),
 });

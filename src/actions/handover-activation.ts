@@ -95,7 +95,6 @@ export const handoverActivation = defineAction({
   buildSchema,
   requiredFields: ['enrollment_id', 'esn'],
   secretFields: [...cardSecretFields, 'agent_password'],
-  expiresAfterIntake: true,
   idempotency: (order) => (carriesPayment(order) ? 'side-effecting' : 'idempotent'),
   toVcareBody: (order) => ({ ...order }),
 });

@@ -9,8 +9,6 @@ export const orderMetaSchema = z.looseObject({
   body_hash: z.string().optional(),
   /** Random per submission; tells whether an add created the job or met an existing id. */
   nonce: z.string().optional(),
-  /** Intake's MAC over `order` as stored (see order-seal.ts); absent on edited or replayed orders. */
-  order_seal: z.string().optional(),
   /** Dead-letter entry this order replays. */
   replay_of: z.string().optional(),
   /** Where the final status is POSTed (see callbacks.ts); never sent to vCare. */

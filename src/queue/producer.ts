@@ -3,7 +3,6 @@ import { FlowProducer, type JobsOptions, Queue } from 'bullmq';
 import type { ActionDefinition, OrderBody } from '../actions/action.ts';
 import { type FieldIssue, validateOrder } from '../actions/validate.ts';
 import type { Cipher } from '../security/cipher.ts';
-import { createOrderSeal } from '../security/order-seal.ts';
 import { encryptFields, sealedSecretsIssue } from '../security/secret-fields.ts';
 import { createAddBatcher } from './add-batcher.ts';
 import { takeCallbackUrl } from './callbacks.ts';
@@ -107,7 +106,6 @@ export function createProducer(options: ProducerOptions): Producer {
   const adders = new Map([...queues].map(([name, queue]) => [name, createAddBatcher(queue)]));
   // Chains span queues: one flow needs them all under one prefix (one Cluster hash tag).
   const flows = new FlowProducer({ connection: options.redis, prefix });
-  const orderSeal = createOrderSeal(options.hashKey);
 
   function prepare(
     body: unknown,
@@ -128,7 +126,6 @@ export function createProducer(options: ProducerOptions): Producer {
       order: stored,
       meta: {
         received_at: Date.now(),
-        order_seal: orderSeal.seal(stored),
         ...(key && { body_hash: bodyHash(options.hashKey, body), nonce: randomUUID() }),
         ...(callback.url && { callback_url: callback.url }),
       },

@@ -59,9 +59,9 @@ export function decryptFields<T extends Record<string, unknown>>(
   fields: readonly string[],
   cipher: Cipher,
 ): T {
-  const out: Record<string, unknown> = { ...record };
-  const envelope = out[SEALED_SECRETS];
-  delete out[SEALED_SECRETS];
+  // A copy without the envelope (rest, not `delete`: a deleted key turns the object into a
+  // slow dictionary for every later read, validation and copy of it).
+  const { [SEALED_SECRETS]: envelope, ...out }: Record<string, unknown> = record;
   let secrets: Record<string, unknown> | undefined;
   if (envelope !== undefined) {
     if (!isEncrypted(envelope)) throw new DecryptError(`${SEALED_SECRETS} is not encrypted`);
