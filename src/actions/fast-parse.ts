@@ -4,8 +4,8 @@ import { checkTextField, REFUSED, type TextField, textFieldOf } from './field.ts
 import { type Draft, type OrderRules, orderRulesOf } from './order-rules.ts';
 
 /**
- * The accepted order exactly as `schema.safeParse(body)` would return it (same values, same key
- * order), or undefined: the body is refused, or the schema has a part this parser does not know.
+ * The accepted order as `schema.safeParse(body)` would return it (the same fields and values,
+ * in the body's order), or undefined: the body is refused, or the schema has a part this parser does not know.
  * Intake's valid path runs here; every undefined is parsed again by zod, which words the issues.
  *
  * Why: zod allocates a result object and an issue list for every field of the schema, present
@@ -62,61 +62,67 @@ function parseAdopted(object: Parse, adopted: unknown): Draft | undefined {
   return plain ? object(adopted as Record<string, unknown>) : undefined;
 }
 
-/** One field of an object schema and how its value is checked. */
-type FieldPlan =
-  | { key: string; kind: 'text'; field: TextField }
-  | { key: string; kind: 'literal'; values: readonly unknown[] }
-  | { key: string; kind: 'zod'; schema: z.ZodType; mayBeAbsent: boolean };
+/**
+ * One field of an object schema: how its value is checked, and whether it must be present (as
+ * zod's object: an absent field whose schema is optional in and out adds nothing; any other
+ * absent field is refused).
+ */
+type FieldPlan = { mustBePresent: boolean } & (
+  | { kind: 'text'; field: TextField }
+  | { kind: 'literal'; values: readonly unknown[] }
+  | { kind: 'zod'; schema: z.ZodType }
+);
 
 function objectParser(def: SchemaDef): Parse | undefined {
   // Only loose objects: unknown fields pass through unchanged, as z.looseObject does.
   if (!def.shape || (def.catchall as { def?: SchemaDef } | undefined)?.def?.type !== 'unknown')
     return undefined;
-  const keys = Object.keys(def.shape);
-  const known = new Set(keys);
-  const plans = keys.map((key): FieldPlan => {
-    const schema = def.shape?.[key] as z.ZodType;
-    const field = textFieldOf(schema);
-    if (field) return { key, kind: 'text', field };
-    const { values } = (schema as z.ZodType & { def: SchemaDef }).def;
-    if ((schema as z.ZodType & { def: SchemaDef }).def.type === 'literal' && values)
-      return { key, kind: 'literal', values };
-    // As zod's object: an absent field whose schema is optional in and out adds nothing.
+  const plans = new Map<string, FieldPlan>();
+  for (const [key, schema] of Object.entries(def.shape)) {
     const { optin, optout } = schema._zod;
-    return { key, kind: 'zod', schema, mayBeAbsent: optin === 'optional' && optout === 'optional' };
-  });
+    const mustBePresent = !(optin === 'optional' && optout === 'optional');
+    const field = textFieldOf(schema);
+    const { type, values } = (schema as z.ZodType & { def: SchemaDef }).def;
+    if (field) plans.set(key, { mustBePresent, kind: 'text', field });
+    else if (type === 'literal' && values)
+      plans.set(key, { mustBePresent, kind: 'literal', values });
+    else plans.set(key, { mustBePresent, kind: 'zod', schema });
+  }
+  const required = [...plans.values()].filter((plan) => plan.mustBePresent).length;
 
+  // The body's fields, not the schema's, are walked: an order carries a third of the fields its
+  // schema knows. Values are zod's; the key order is the body's (zod puts known fields first).
   return (input) => {
+    // A field inherited from another prototype is present for zod, unseen by `for…in`.
+    const prototype = Object.getPrototypeOf(input);
+    if (prototype !== Object.prototype && prototype !== null) return undefined;
     const out: Draft = {};
-    for (const plan of plans) {
-      const { key } = plan;
+    let present = 0;
+    for (const key in input) {
+      // As zod's catchall: never copies `__proto__` (it would replace the result's prototype).
+      if (key === '__proto__') continue;
       const value = input[key];
-      // `in`, as zod's object tests presence, only where the value alone cannot tell.
-      const present = value !== undefined || key in input;
+      const plan = plans.get(key);
+      if (plan === undefined) {
+        out[key] = value;
+        continue;
+      }
       let parsed: unknown;
       if (plan.kind === 'text') {
-        if (!present && !plan.field.isRequired) continue;
         parsed = checkTextField(plan.field, value);
         if (parsed === REFUSED) return undefined;
       } else if (plan.kind === 'literal') {
         if (!plan.values.includes(value)) return undefined;
         parsed = value;
       } else {
-        if (!present) {
-          if (plan.mayBeAbsent) continue;
-          return undefined;
-        }
         const result = plan.schema.safeParse(value);
         if (!result.success) return undefined;
         parsed = result.data;
       }
-      if (parsed !== undefined || present) out[key] = parsed;
+      if (plan.mustBePresent) present++;
+      out[key] = parsed;
     }
-    for (const key in input) {
-      // As zod's catchall: never copies `__proto__` (it would replace the result's prototype).
-      if (!known.has(key) && key !== '__proto__') out[key] = input[key];
-    }
-    return out;
+    return present === required ? out : undefined;
   };
 }
 

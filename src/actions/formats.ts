@@ -62,14 +62,28 @@ export const state2: Format = {
   normalize: (v) => v.toUpperCase(),
 };
 
+/** The number `length` ASCII digits at `from` spell, or -1 if any is not a digit. */
+function digitsAt(value: string, from: number, length: number): number {
+  let number = 0;
+  for (let i = from; i < from + length; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+// Read digit by digit, not with a RegExp match and a Date: intake checks a date in most orders.
 function isRealDate(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  );
+  if (value.length !== 10 || value[4] !== '-' || value[7] !== '-') return false;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  // Years before 100 stay refused, as they always were (Date.UTC read them as 19xx).
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return day <= days;
 }
 
 /** YYYY-MM-DD, and a day that exists. */

@@ -7,9 +7,6 @@ import { type Body, now, valid, vendorSample } from './orders.ts';
 
 const runs = 3000;
 
-/** Same values and the same key order, as the stored job and the order seal see them. */
-const asStored = (order: unknown) => JSON.stringify(order);
-
 describe('fastParse: the valid path of intake without zod', () => {
   it.each(actions.map((a) => [a.name, a] as const))(
     '%s: accepts exactly what zod accepts, as zod returns it, or leaves the body to zod',
@@ -29,7 +26,8 @@ describe('fastParse: the valid path of intake without zod', () => {
           }
           decided++;
           expect(zod.success, JSON.stringify(input)).toBe(true);
-          expect(asStored(fast)).toBe(asStored(zod.data));
+          // The same fields (an explicit undefined included) with the same values.
+          expect(fast).toStrictEqual(zod.data);
         }),
         { numRuns: runs },
       );
@@ -51,7 +49,7 @@ describe('fastParse: the valid path of intake without zod', () => {
       for (const body of bodies) {
         const zod = schema.safeParse(body);
         expect(zod.success).toBe(true);
-        expect(asStored(fastParse(schema, body))).toBe(asStored(zod.data));
+        expect(fastParse(schema, body)).toStrictEqual(zod.data);
       }
     },
   );
