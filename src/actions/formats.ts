@@ -105,10 +105,14 @@ export function oneOf(values: readonly string[]): Format {
 
 export const yesNo = oneOf(['Y', 'N']);
 
-const letters = (min: number): Rule => ({
-  test: (v) => (v.match(/[A-Za-z]/g)?.length ?? 0) >= min,
-  message: min === 1 ? 'must contain a letter' : `must contain at least ${min} letters`,
-});
+// A RegExp with `min` letters apart: no list of every letter matched, as `match` would build.
+const letters = (min: number): Rule => {
+  const pattern = new RegExp(`(?:[A-Za-z][^A-Za-z]*){${min}}`);
+  return {
+    test: (v) => pattern.test(v),
+    message: min === 1 ? 'must contain a letter' : `must contain at least ${min} letters`,
+  };
+};
 
 /** Letters plus space, apostrophe (straight or curly), grave accent and hyphen. */
 export function personName(minLetters: number): Format {
