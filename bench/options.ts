@@ -20,8 +20,13 @@ export interface BenchOptions {
   workerProcesses: number;
   /** API processes per side in the intake runs, ours and bare alike (one per core by default). */
   apiProcesses: number;
-  /** Runs of each intake, fast-vCare, e2e latency and real-world-vCare measurement; best counts. */
+  /** Runs of each fast-vCare, e2e latency and real-world-vCare measurement; best counts. */
   rounds: number;
+  /**
+   * Runs of each intake measurement; best counts. More than `rounds`, and shorter: a run of a
+   * few seconds is the one most often disturbed by anything else on a 2-core machine.
+   */
+  intakeRounds: number;
 }
 
 function positive(name: string, fallback: number): number {
@@ -35,14 +40,14 @@ function positive(name: string, fallback: number): number {
 /**
  * From the command line (`--quick`) and the environment: BENCH_INTAKE_SECONDS,
  * BENCH_WORKER_JOBS, BENCH_CONCURRENCY, BENCH_E2E_SECONDS, BENCH_MEMORY_ORDERS,
- * BENCH_WORKER_PROCESSES, BENCH_API_PROCESSES, BENCH_ROUNDS, REDIS_URL.
+ * BENCH_WORKER_PROCESSES, BENCH_API_PROCESSES, BENCH_ROUNDS, BENCH_INTAKE_ROUNDS, REDIS_URL.
  */
 export function benchOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes('--quick');
   return {
     quick,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    intakeSeconds: positive('BENCH_INTAKE_SECONDS', quick ? 2 : 3),
+    intakeSeconds: positive('BENCH_INTAKE_SECONDS', 2),
     workerJobs: positive('BENCH_WORKER_JOBS', quick ? 300 : 5_000),
     workerConcurrency: positive('BENCH_CONCURRENCY', 50),
     e2eSeconds: positive('BENCH_E2E_SECONDS', quick ? 1 : 4),
@@ -51,5 +56,6 @@ export function benchOptions(argv: readonly string[]): BenchOptions {
     workerProcesses: positive('BENCH_WORKER_PROCESSES', availableParallelism()),
     apiProcesses: positive('BENCH_API_PROCESSES', availableParallelism()),
     rounds: positive('BENCH_ROUNDS', quick ? 1 : 3),
+    intakeRounds: positive('BENCH_INTAKE_ROUNDS', quick ? 1 : 5),
   };
 }

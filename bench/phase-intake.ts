@@ -25,13 +25,13 @@ interface Api {
 /**
  * Intake, ours (`npm run api`) against a bare express route, loaded by autocannon from this
  * process: single orders at 64 connections, then batches of 500 at 4, each side in turn,
- * `rounds` times; the best run of each counts (the one least disturbed by anything else on the
- * machine). Each side runs one API process per core (`apiProcesses`), as Node is deployed (one
+ * `intakeRounds` times; the best run of each counts (the one least disturbed by anything else
+ * on the machine). Each side runs one API process per core (`apiProcesses`), as Node is deployed (one
  * event loop uses one core), the connections split evenly between them. Nothing works the jobs
  * off; their keys are deleted at the end.
  */
 export async function intakePhase(bench: Bench): Promise<IntakeFigures> {
-  const { intakeSeconds: seconds, rounds, apiProcesses: processes } = bench.options;
+  const { intakeSeconds: seconds, intakeRounds: rounds, apiProcesses: processes } = bench.options;
   const intakePrefix = `${bench.ours.queuePrefix}i`;
   const each = <T>(start: () => Promise<T>) =>
     Promise.all(Array.from({ length: processes }, start));
