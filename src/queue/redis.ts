@@ -99,6 +99,28 @@ export function pipelinedTwin(
   return twin;
 }
 
+/**
+ * Returns `hold`: the connection's writes from the call until the end of this event-loop turn
+ * leave in one system call (the socket is corked, then uncorked once the turn is over). For
+ * the adds of concurrent intake requests: a system call per add was the largest cost of a
+ * request, and BullMQ's addBulk, which also sends them in one write, first builds an ioredis
+ * pipeline, which copies BullMQ's 64 scripts onto itself (21 µs, more than the writes saved).
+ * Does nothing on a Cluster (one socket per node) or while disconnected (ioredis queues).
+ */
+export function writeCoalescer(client: RedisClient): () => void {
+  let held = false;
+  return () => {
+    const stream = client instanceof Redis ? client.stream : undefined;
+    if (held || !stream?.writable) return;
+    held = true;
+    stream.cork();
+    setImmediate(() => {
+      held = false;
+      stream.uncork();
+    });
+  };
+}
+
 /** At most once per 10 s per connection (ioredis reconnects by itself). */
 function reportErrors(client: RedisClient, onError: (error: Error) => void): void {
   let lastReported = 0;
