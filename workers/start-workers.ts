@@ -2,7 +2,7 @@ import { type MinimalJob, type Queue, Worker } from 'bullmq';
 import type { Logger } from '../src/log.ts';
 import { CALLBACK_QUEUE, DEAD_LETTER_QUEUE, ORDER_QUEUES } from '../src/queue/names.ts';
 import type { OrderSettled } from '../src/queue/order-settled.ts';
-import { pipelinedTwin, type RedisClient } from '../src/queue/redis.ts';
+import { pipelinedTwin, type RedisClient, writeCoalescer } from '../src/queue/redis.ts';
 import {
   DEFAULT_RETENTION,
   deadLetterRetention,
@@ -104,7 +104,12 @@ export function startWorkers(options: WorkersOptions): Workers {
     queues: options.queues,
     logger: options.logger,
   });
-  const processor = createOrderProcessor({ ...options, gate });
+  const processOrder = createOrderProcessor({ ...options, gate });
+  // BullMQ moves a job (one script call) right after its processor settles: the moves of the
+  // jobs settled in one event-loop turn then leave in one write.
+  const holdWrites = writeCoalescer(options.redis);
+  const processor: typeof processOrder = (job, token, signal) =>
+    processOrder(job, token, signal).finally(holdWrites);
   // The order as enqueued keeps its first delay; the queue's policy bounds every delay.
   const settings = (queue: string) => ({
     backoffStrategy: (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {
