@@ -170,12 +170,18 @@ export function createProducer(options: ProducerOptions): Producer {
         }
         return { prepared: result.prepared, keyed: item.key !== undefined };
       });
-      const results: EnqueueResult[] = await Promise.all(
-        items.map(async (item) => {
-          if (!item.prepared) return item.result;
-          if (item.keyed && (await heldElsewhere(queues, keyedOrder(item.prepared))))
-            return { status: 'conflict', id: item.prepared.opts.jobId as string };
-          return accepted(item.prepared);
+      const results: EnqueueResult[] = items.map((item) =>
+        item.prepared ? accepted(item.prepared) : item.result,
+      );
+      // Keyed items only: the others need no round trip, nor a promise each.
+      const keyed = items.flatMap((item, index) =>
+        item.prepared && item.keyed ? [{ index, prepared: item.prepared }] : [],
+      );
+      // A key already used for another action is refused before anything is added.
+      await Promise.all(
+        keyed.map(async ({ index, prepared }) => {
+          if (await heldElsewhere(queues, keyedOrder(prepared)))
+            results[index] = { status: 'conflict', id: prepared.opts.jobId as string };
         }),
       );
       const byQueue = new Map<OrderQueueName, Prepared[]>();
@@ -194,9 +200,8 @@ export function createProducer(options: ProducerOptions): Producer {
       );
       // Keyed items (two with one key in this batch too) are settled as single adds are.
       await Promise.all(
-        items.map(async (item, index) => {
-          if (item.prepared && item.keyed && results[index]?.status === 'accepted')
-            results[index] = await settleKeyed(item.prepared);
+        keyed.map(async ({ index, prepared }) => {
+          if (results[index]?.status === 'accepted') results[index] = await settleKeyed(prepared);
         }),
       );
       return results;
