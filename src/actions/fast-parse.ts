@@ -5,13 +5,15 @@ import { type Draft, type OrderRules, orderRulesOf } from './order-rules.ts';
 
 /**
  * The accepted order as `schema.safeParse(body)` would return it (the same fields and values,
- * in the body's order), or undefined: the body is refused, or the schema has a part this parser does not know.
- * Intake's valid path runs here; every undefined is parsed again by zod, which words the issues.
+ * in the body's order), or undefined: the body is refused, or the schema has a part this
+ * parser does not know. Intake's valid path runs here; every undefined is parsed again by zod,
+ * which words the issues.
  *
  * Why: zod allocates a result object and an issue list for every field of the schema, present
- * or not (45 for a prepaid order), and validation with the collection that followed was the
- * largest cost of batch intake (docs/benchmarks.md). This walks the same schema, built by the
- * same field builders, and checks each value with the builders' own rules (`checkTextField`).
+ * or not (45 for a prepaid order), and validation with the garbage collection that followed
+ * was the largest cost of batch intake (docs/benchmarks.md). This reads the same schema, built
+ * by the same field builders, and checks each field of the body with the builders' own rules
+ * (`checkTextField`) and the order rules with their own code.
  */
 export function fastParse(schema: z.ZodType, body: Record<string, unknown>): OrderBody | undefined {
   let parse = parsers.get(schema);
@@ -40,7 +42,13 @@ function compile(schema: z.ZodType): Parse | undefined {
     // z.preprocess(fn, object): the object parses what fn makes of the body.
     const adopt = def.in.def.transform;
     const object = compile(def.out);
-    return object && ((body) => parseAdopted(object, adopt(body, { value: body, issues: [] })));
+    if (!object) return undefined;
+    return (body) => {
+      // An issue the function raised itself refuses the body (zod words it).
+      const payload = { value: body, issues: [] as unknown[] };
+      const adopted = adopt(body, payload);
+      return payload.issues.length === 0 ? parseAdopted(object, adopted) : undefined;
+    };
   }
   return undefined;
 }

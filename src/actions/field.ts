@@ -66,13 +66,19 @@ export function checkTextField(field: TextField, value: unknown): unknown {
   if (!isRequired && (value === undefined || value === null)) return value;
   const text = format.numeric ? numberToString(value) : value;
   if (typeof text !== 'string') return REFUSED;
-  if (text.trim() === '') return isRequired ? REFUSED : text;
-  for (const rule of format.rules) if (!rule.test(text)) return REFUSED;
+  const problem = problemOf(format, text);
+  if (problem === 'blank') return isRequired ? REFUSED : text;
+  if (problem) return REFUSED;
   return format.normalize ? format.normalize(text) : text;
 }
 
+/** What is wrong with `text` for `format`: blank, the first rule it breaks, or nothing. */
+function problemOf(format: Format, text: string): 'blank' | Rule | undefined {
+  if (text.trim() === '') return 'blank';
+  return format.rules.find((rule) => !rule.test(text));
+}
+
 function stringField(format: Format, isRequired: boolean): z.ZodType<string> {
-  const { rules, normalize } = format;
   // One plain check that also normalizes in place: zod's superRefine and transform allocate a
   // closure and a pipe per field per parse, which made validation the largest cost of intake.
   const checked = z
@@ -81,17 +87,14 @@ function stringField(format: Format, isRequired: boolean): z.ZodType<string> {
     })
     .check((payload) => {
       const value = payload.value;
-      if (value.trim() === '') {
+      const problem = problemOf(format, value);
+      if (problem === 'blank') {
         if (isRequired) payload.issues.push(customIssue('is required', value));
-        return;
+      } else if (problem) {
+        payload.issues.push(customIssue(problem.message, value));
+      } else if (format.normalize) {
+        payload.value = format.normalize(value);
       }
-      for (const rule of rules) {
-        if (!rule.test(value)) {
-          payload.issues.push(customIssue(rule.message, value));
-          return;
-        }
-      }
-      if (normalize) payload.value = normalize(value);
     });
   return format.numeric ? z.preprocess(numberToString, checked) : checked;
 }
