@@ -224,7 +224,9 @@ export function createOrderProcessor(deps: OrderProcessorDeps) {
         },
       };
     }
-    const body = { ...plain, action: action.name };
+    // The job's name decides the action (a Bull Board duplicate may carry another in its data);
+    // a copy only when they differ: this runs for every order.
+    const body = plain.action === action.name ? plain : { ...plain, action: action.name };
     const valid = fastParse(action.schema, body);
     if (valid) return { value: valid };
     const checked = action.schema.safeParse(body);

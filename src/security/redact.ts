@@ -13,8 +13,8 @@ export function maskSecrets<T extends Record<string, unknown>>(
   secretFields: readonly string[],
   cipher?: Cipher,
 ): T {
-  const out: Record<string, unknown> = { ...record };
-  delete out[SEALED_SECRETS];
+  // The envelope is dropped (rest, as every copy of an order without it is made).
+  const { [SEALED_SECRETS]: _envelope, ...out }: Record<string, unknown> = record;
   for (const field of secretFields) {
     const value = out[field];
     if (value === undefined || value === null || value === '') continue;

@@ -31,7 +31,7 @@ export function scrubFields<T extends Record<string, unknown>>(
   fields: readonly string[],
 ): { record: T; scrubbed: string[] } {
   // Rest, not `delete`: a deleted key turns the copy into a slow dictionary object.
-  const { [SEALED_SECRETS]: envelope, ...out }: Record<string, unknown> = record;
+  const { [SEALED_SECRETS]: _envelope, ...out }: Record<string, unknown> = record;
   const scrubbed: string[] = [];
   const scrub = (field: string) => {
     const value = out[field];
