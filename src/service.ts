@@ -12,7 +12,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { enqueueCallback } from './queue/callbacks.ts';
 import { CALLBACK_QUEUE, DEAD_LETTER_QUEUE } from './queue/names.ts';
 import { createProducer, type Producer } from './queue/producer.ts';
-import { createRedis } from './queue/redis.ts';
+import { createRedis, quietQueue } from './queue/redis.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './queue/retry-policy.ts';
 import { createCipher } from './security/cipher.ts';
 import { createVcareClient, type VcareClient } from './vcare/client.ts';
@@ -79,20 +79,18 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       source: env.VCARE_SOURCE,
     },
   });
-  const deadLetters = new Queue(DEAD_LETTER_QUEUE, {
-    connection: clientRedis,
-    prefix: config.queuePrefix,
-  });
+  const deadLetters = quietQueue(
+    new Queue(DEAD_LETTER_QUEUE, { connection: clientRedis, prefix: config.queuePrefix }),
+  );
   const metrics = options.metrics ?? createMetrics();
   // Read side (Bull Board, metrics): fails fast while Redis is down.
-  const callbacks = new Queue(CALLBACK_QUEUE, {
-    connection: clientRedis,
-    prefix: config.queuePrefix,
-  });
+  const callbacks = quietQueue(
+    new Queue(CALLBACK_QUEUE, { connection: clientRedis, prefix: config.queuePrefix }),
+  );
   // Write side, on the worker connection: a settled order's callback add waits out a Redis
   // blip instead of failing (the order's own completion needs Redis anyway).
   const callbackOutbox = workerRedis
-    ? new Queue(CALLBACK_QUEUE, { connection: workerRedis, prefix: config.queuePrefix })
+    ? quietQueue(new Queue(CALLBACK_QUEUE, { connection: workerRedis, prefix: config.queuePrefix }))
     : undefined;
   metrics.watchQueues([...producer.queues.values(), deadLetters, callbacks]);
 
@@ -166,6 +164,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       secretTtlMs: env.DEAD_LETTER_SECRET_TTL_HOURS * 3_600_000,
       cipher,
       logger,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     });
   }
 
@@ -222,14 +221,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         s.closeAllConnections();
       }
       await health?.close();
-      await workers?.close();
+      await Promise.all([workers?.close(), maintenance?.close()]);
       // No call in flight any more: leave this process's tokens to the next one.
       await client?.tokens.spill().catch((error: unknown) => {
         logger.warn({ err: error }, 'could not hand the vCare tokens to the shared pool');
       });
       // Not awaited: a call abandoned past the shutdown grace must not hold the process.
       void client?.close();
-      await maintenance?.close();
       await producer.close();
       await deadLetters.close();
       await callbacks.close();

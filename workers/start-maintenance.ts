@@ -1,9 +1,10 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from '../src/log.ts';
 import { MAINTENANCE_QUEUE } from '../src/queue/names.ts';
-import type { RedisClient } from '../src/queue/redis.ts';
+import { quietQueue, type RedisClient } from '../src/queue/redis.ts';
 import { sweepExpiredSecrets } from '../src/queue/secret-sweep.ts';
 import type { Cipher } from '../src/security/cipher.ts';
+import { closeWorker } from './close-worker.ts';
 
 /** Job scheduler id (and job name) of the sweep of expired dead-letter secrets. */
 export const SECRET_SWEEP = 'sweep-expired-secrets';
@@ -19,6 +20,8 @@ export interface MaintenanceOptions {
   /** Moves kept secrets off rotated-out keys (see `sweepExpiredSecrets`). */
   cipher: Cipher;
   logger: Logger;
+  /** How long `close` lets a sweep in flight finish (an abandoned one simply runs again). @defaultValue 25 000 ms */
+  shutdownGraceMs?: number;
 }
 
 export interface Maintenance {
@@ -34,7 +37,7 @@ export interface Maintenance {
  */
 export async function startMaintenance(options: MaintenanceOptions): Promise<Maintenance> {
   const { redis, prefix, logger } = options;
-  const queue = new Queue(MAINTENANCE_QUEUE, { connection: redis, prefix });
+  const queue = quietQueue(new Queue(MAINTENANCE_QUEUE, { connection: redis, prefix }));
   const every = Math.min(15 * 60_000, Math.max(1_000, Math.round(options.secretTtlMs / 4)));
   await queue.upsertJobScheduler(
     SECRET_SWEEP,
@@ -68,7 +71,7 @@ export async function startMaintenance(options: MaintenanceOptions): Promise<Mai
     queue,
     worker,
     async close() {
-      await worker.close();
+      await closeWorker(worker, options.shutdownGraceMs ?? 25_000);
       await queue.close();
     },
   };

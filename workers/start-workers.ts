@@ -22,6 +22,7 @@ import { createCallGate } from './call-gate.ts';
 import { createCallPermits } from './call-permit.ts';
 import { type CallbackProcessorDeps, createCallbackProcessor } from './callback-processor.ts';
 import { type Circuit, type CircuitOptions, createCircuit } from './circuit.ts';
+import { closeWorker } from './close-worker.ts';
 import { createDeadLetterProcessor } from './dead-letter-processor.ts';
 import { TransientVcareError } from './errors.ts';
 import { createOrderProcessor } from './order-processor.ts';
@@ -170,21 +171,21 @@ export function startWorkers(options: WorkersOptions): Workers {
     circuit,
     async close() {
       const grace = options.shutdownGraceMs ?? 25_000;
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = Promise.all(workers.map((w) => w.close()));
-      const deadline = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), grace);
-      });
-      // close() is memoised: a later close(true) returns the pending graceful close, so past
-      // the deadline we stop waiting instead. The jobs' locks expire and another worker
-      // reruns them; a side-effecting one that may have sent its call is dead-lettered.
-      if ((await Promise.race([graceful, deadline])) === 'late') {
+      // The jobs still running past the grace keep their locks until those expire; then
+      // another worker reruns them, and a side-effecting one that may have sent its call is
+      // dead-lettered.
+      const ends = await Promise.all(workers.map((w) => closeWorker(w, grace)));
+      if (ends.includes('redis-down')) {
+        options.logger.warn(
+          { grace_ms: grace },
+          'Redis unreachable at shutdown; closed the workers without waiting for jobs in flight (stalled-job recovery reruns them)',
+        );
+      } else if (ends.includes('jobs-running')) {
         options.logger.warn(
           { grace_ms: grace },
           'jobs still running at shutdown; leaving them to stalled-job recovery',
         );
       }
-      clearTimeout(timer);
       // Answered calls not yet counted, then the connection: each within a second, as a Redis
       // that is down would hold them forever (this connection waits out outages).
       await within(1000, circuit.flush()).catch(() => {});

@@ -15,7 +15,7 @@ import {
 import type { OrderJobData } from './job-data.ts';
 import { heldElsewhere, type KeyedOrder, settleKeyedAdd } from './keyed-add.ts';
 import { BACKOFF_TYPE, ORDER_QUEUES, type OrderQueueName } from './names.ts';
-import { type RedisClient, writeCoalescer } from './redis.ts';
+import { quietQueue, type RedisClient, writeCoalescer } from './redis.ts';
 import { DEFAULT_RETRY_POLICY, policyFor, type RetryPolicy } from './retry-policy.ts';
 
 /** Filled into an order when the producer leaves them out (vCare wants them in every body). */
@@ -98,7 +98,10 @@ export function createProducer(options: ProducerOptions): Producer {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const now = options.now ?? (() => new Date());
   const queues = new Map<OrderQueueName, Queue>(
-    ORDER_QUEUES.map((name) => [name, new Queue(name, { connection: options.redis, prefix })]),
+    ORDER_QUEUES.map((name) => [
+      name,
+      quietQueue(new Queue(name, { connection: options.redis, prefix })),
+    ]),
   );
   const queueOf = (name: OrderQueueName) => queues.get(name) as Queue;
   // The adds of concurrent requests leave in one write.

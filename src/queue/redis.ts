@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.ts';
 
@@ -119,6 +120,16 @@ export function writeCoalescer(client: RedisClient): () => void {
       stream.uncork();
     });
   };
+}
+
+/**
+ * Returns `queue`, made quiet about its connection's errors: a BullMQ queue re-emits them and,
+ * with no listener, prints each one raw to stderr, past the logger. The connection's own
+ * listener ({@link createRedis}) reports them already.
+ */
+export function quietQueue<Q extends Queue>(queue: Q): Q {
+  queue.on('error', () => {});
+  return queue;
 }
 
 /** At most once per 10 s per connection (ioredis reconnects by itself). */
