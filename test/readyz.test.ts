@@ -59,6 +59,25 @@ async function readiness(url: string): Promise<{ status: number; body: unknown }
   return { status: res.status, body: await res.json() };
 }
 
+/** A workers-only process (health server on WORKER_HEALTH_PORT) on this file's Redis. */
+function startWorkersOnly(env: Record<string, string> = {}): Promise<Service> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    QUEUE_PREFIX: `t${randomBytes(6).toString('hex')}`,
+    WORKER_HEALTH_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return startService({
+    config,
+    logger: createLogger('silent'),
+    vcareBaseUrl: 'http://127.0.0.1:9',
+    api: false,
+    workers: true,
+  });
+}
+
 beforeAll(async () => {
   port = await freePort();
   await startRedis();
@@ -72,6 +91,8 @@ describe('/readyz', () => {
   beforeAll(async () => {
     h = await startHarness({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
   });
+  // Right after Redis came back: the workers' blocking connections may still be waiting to
+  // reconnect, which a plain BullMQ Worker.close never gets past (see closeWorker).
   afterAll(async () => {
     await h?.close();
   });
@@ -103,29 +124,13 @@ describe('/readyz', () => {
       { what: '/readyz to answer 200 again' },
     );
     expect(up.body).toEqual({ redis: true, workers: true });
-
-    // The harness closes the service at once: its workers' blocking connections may still be
-    // waiting to reconnect, which a plain BullMQ Worker.close never gets past (closeWorker).
   });
 });
 
 describe('a workers-only process', () => {
   let service: Service;
   beforeAll(async () => {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      QUEUE_PREFIX: `t${randomBytes(6).toString('hex')}`,
-      WORKER_HEALTH_PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
-    service = await startService({
-      config,
-      logger: createLogger('silent'),
-      vcareBaseUrl: 'http://127.0.0.1:9',
-      api: false,
-      workers: true,
-    });
+    service = await startWorkersOnly();
   });
   afterAll(async () => {
     await service?.close();
@@ -146,21 +151,7 @@ describe('a workers-only process', () => {
 
 describe('shutdown while Redis is down', () => {
   it('closes every worker within SHUTDOWN_GRACE_MS instead of waiting for Redis forever', async () => {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      QUEUE_PREFIX: `t${randomBytes(6).toString('hex')}`,
-      WORKER_HEALTH_PORT: '0',
-      SHUTDOWN_GRACE_MS: '500',
-      LOG_LEVEL: 'silent',
-    });
-    const service = await startService({
-      config,
-      logger: createLogger('silent'),
-      vcareBaseUrl: 'http://127.0.0.1:9',
-      api: false,
-      workers: true,
-    });
+    const service = await startWorkersOnly({ SHUTDOWN_GRACE_MS: '500' });
     const base = service.health?.url as string;
     // Not events.once, which rejects on the 'error' events an unreachable Redis makes.
     const closed = (service.workers?.workers ?? []).map(

@@ -74,6 +74,17 @@ describe('secrets sealed as one value per order', () => {
     );
   });
 
+  it('refuses ciphertext that does not hold JSON without quoting what it holds', () => {
+    const notJson = cipher.encrypt('{"ssn": 123-45-6789');
+    for (const stored of [
+      { action: 'x', ssn: SEALED, [SEALED_SECRETS]: notJson },
+      { action: 'x', ssn: notJson },
+    ]) {
+      expect(() => decryptFields(stored, ['ssn'], cipher)).toThrow(DecryptError);
+      expect(() => decryptFields(stored, ['ssn'], cipher)).not.toThrow(/6789/);
+    }
+  });
+
   it('still opens orders stored one ciphertext per field, and seals again what it opens', () => {
     const legacy = { ...order, ssn: cipher.encrypt(JSON.stringify('1234')) };
     const sealed = encryptFields(legacy, FIELDS, cipher);

@@ -73,6 +73,8 @@ function digitsAt(value: string, from: number, length: number): number {
   return number;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 // Read digit by digit, not with a RegExp match and a Date: intake checks a date in most orders.
 function isRealDate(value: string): boolean {
   if (value.length !== 10 || value[4] !== '-' || value[7] !== '-') return false;
@@ -82,8 +84,7 @@ function isRealDate(value: string): boolean {
   // Years before 100 stay refused, as they always were (Date.UTC read them as 19xx).
   if (year < 100 || month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  return day <= days;
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }
 
 /** YYYY-MM-DD, and a day that exists. */

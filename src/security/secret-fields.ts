@@ -65,7 +65,7 @@ export function decryptFields<T extends Record<string, unknown>>(
   let secrets: Record<string, unknown> | undefined;
   if (envelope !== undefined) {
     if (!isEncrypted(envelope)) throw new DecryptError(`${SEALED_SECRETS} is not encrypted`);
-    const opened: unknown = JSON.parse(cipher.decrypt(envelope));
+    const opened = openJson(envelope, cipher, SEALED_SECRETS);
     if (typeof opened !== 'object' || opened === null || Array.isArray(opened))
       throw new DecryptError(`${SEALED_SECRETS} does not hold an object`);
     secrets = opened as Record<string, unknown>;
@@ -80,9 +80,22 @@ export function decryptFields<T extends Record<string, unknown>>(
   }
   for (const field of fields) {
     const value = out[field];
-    if (isEncrypted(value)) out[field] = JSON.parse(cipher.decrypt(value));
+    if (isEncrypted(value)) out[field] = openJson(value, cipher, field);
   }
   return out as T;
+}
+
+/**
+ * The JSON value a ciphertext holds. Its own DecryptError, never JSON.parse's, whose message
+ * quotes the text: the plaintext is a secret, and the message goes into dead-letter reasons.
+ */
+function openJson(ciphertext: string, cipher: Cipher, field: string): unknown {
+  const plain = cipher.decrypt(ciphertext);
+  try {
+    return JSON.parse(plain);
+  } catch {
+    throw new DecryptError(`${field} does not hold JSON`);
+  }
 }
 
 /** `decryptFields`, or undefined when the record does not decrypt with this cipher. */
