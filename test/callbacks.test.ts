@@ -6,7 +6,7 @@ import {
   signCallback,
   verifyCallbackSignature,
 } from '../src/security/callback-signature.ts';
-import { eventually, type Harness, startHarness } from './support/harness.ts';
+import { eventually, type Harness, jobIn, startHarness } from './support/harness.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
 
 const SECRET = 'test-callback-secret-0123456789';
@@ -123,12 +123,11 @@ describe('status callbacks to upstream', () => {
     expectSigned(first as Delivery);
     expectSigned(second as Delivery);
     expect((second as Delivery).raw).toBe((first as Delivery).raw);
-    const callback = await eventually(
-      async () => {
-        const job = await h.service.callbacks.getJob(`cb-enrollment-${id}`);
-        return (await job?.getState()) === 'completed' ? job : undefined;
-      },
-      { what: 'the callback job to complete' },
+    const callback = await jobIn(
+      h.service.callbacks,
+      `cb-enrollment-${id}`,
+      'completed',
+      'the callback job to complete',
     );
     expect(callback.attemptsMade).toBe(2);
     // The order itself completed without waiting for its callback.

@@ -8,7 +8,7 @@ import { deadLetterId } from '../src/queue/names.ts';
 import type { OrderStatus } from '../src/queue/order-status.ts';
 import { UNKNOWN_MODEL_ID } from '../src/sandbox/action-behaviours.ts';
 import { SEALED, SEALED_SECRETS } from '../src/security/secret-fields.ts';
-import { API_KEY, eventually, type Harness, startHarness } from './support/harness.ts';
+import { API_KEY, eventually, type Harness, jobIn, startHarness } from './support/harness.ts';
 import { ops, orderReaches, submit } from './support/ops.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
 
@@ -221,10 +221,7 @@ describe('order chains', () => {
       expect(step.error).toBe('chain_cancelled: step 1 discarded');
     }
     // Workers fail each cancelled step, the last one too, without a dead-letter entry.
-    const root = await eventually(async () => {
-      const job = await h.service.producer.queues.get('status-change')?.getJob(id);
-      return (await job?.getState()) === 'failed' ? job : undefined;
-    });
+    const root = await jobIn(h.service.producer.queues.get('status-change'), id, 'failed');
     expect(root?.failedReason).toBe('chain_cancelled: step 1 discarded');
     for (const step of chain.steps.slice(2)) {
       expect(await h.service.deadLetters.getJob(deadLetterId(step.queue, step.id))).toBeUndefined();
@@ -241,10 +238,7 @@ describe('order chains', () => {
     await (
       await h.service.producer.queues.get('purchase')?.getJob(chain.steps[1]?.id ?? '')
     )?.remove();
-    const root = await eventually(async () => {
-      const job = await h.service.producer.queues.get('activation')?.getJob(id);
-      return (await job?.getState()) === 'failed' ? job : undefined;
-    });
+    const root = await jobIn(h.service.producer.queues.get('activation'), id, 'failed');
     expect(root?.failedReason).toBe('chain_cancelled: step 1 was removed before it completed');
     expect((await chainStatus(id)).state).toBe('cancelled');
     expect(callsFor(enrollment)).toEqual([

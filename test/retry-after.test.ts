@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getOrderStatus } from '../src/queue/order-status.ts';
 import { credentials, startSandbox } from './sandbox-harness.ts';
-import { eventually, type Harness, startHarness } from './support/harness.ts';
+import { eventually, type Harness, jobIn, startHarness } from './support/harness.ts';
 import { enrollmentId, prepaidOrder } from './support/orders.ts';
 
 let h: Harness;
@@ -38,13 +38,7 @@ describe('Retry-After', () => {
     const accepted = await h.service.producer.enqueue(prepaidOrder(enrollment));
     if (accepted.status !== 'accepted') throw new Error(JSON.stringify(accepted));
     const queue = h.service.producer.queues.get('enrollment');
-    const delayed = await eventually(
-      async () => {
-        const job = await queue?.getJob(accepted.id);
-        return job && (await job.getState()) === 'delayed' ? job : undefined;
-      },
-      { what: 'the order to wait for its retry' },
-    );
+    const delayed = await jobIn(queue, accepted.id, 'delayed', 'the order to wait for its retry');
     expect(delayed.delay).toBe(2_000);
     expect(delayed.attemptsMade).toBe(1);
     const status = await eventually(

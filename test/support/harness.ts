@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Job } from 'bullmq';
+import type { Job, JobState, Queue } from 'bullmq';
 import { Cluster, type Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
@@ -144,6 +144,22 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(intervalMs);
   }
+}
+
+/**
+ * The job once it is in `state`. Its state is read first, then the job: read the other way
+ * round, the job could be a snapshot from before its move (no delay, reason or attempt yet).
+ */
+export function jobIn(
+  queue: Queue | undefined,
+  id: string,
+  state: JobState,
+  what = `job ${id} to be ${state}`,
+): Promise<Job> {
+  return eventually(
+    async () => ((await queue?.getJobState(id)) === state ? queue?.getJob(id) : undefined),
+    { what },
+  );
 }
 
 /**
